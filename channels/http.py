@@ -8,7 +8,8 @@ error message: those carry app keys, sessions and tokens.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,6 +17,8 @@ from channels.errors import UpstreamError, UpstreamTimeout
 from channels.model import Channel
 
 DEFAULT_TIMEOUT_S = 10.0
+
+T = TypeVar("T")
 
 
 class UpstreamClient:
@@ -70,6 +73,14 @@ class UpstreamClient:
                 f"{self.channel.name} could not be reached for {api} ({type(exc).__name__})",
                 channel=self.channel, retryable=True,
             ) from exc
+
+    async def call(self, api: str, attempt: Callable[[], Awaitable[T]], *,
+                   idempotent: bool = True) -> T:
+        """Run one logical upstream call: ``attempt`` sends the request(s) and parses the
+        answer, raising typed errors. This is where bans, the QPS budget, the circuit breaker
+        and retries apply, so every adapter gets them by routing its calls through here.
+        """
+        return await attempt()
 
     async def aclose(self) -> None:
         await self._http.aclose()
