@@ -316,6 +316,8 @@ class ProductCore:
     catalog_product_id: str | None = None
     customization: Customization | None = None
     main_image: str | None = None
+    # 1688 ``sellunit``: what one batch is called when ``batch_number`` is set (1 手 = 12 件).
+    sell_unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
