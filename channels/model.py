@@ -318,6 +318,8 @@ class ProductCore:
     main_image: str | None = None
     # 1688 ``sellunit``: what one batch is called when ``batch_number`` is set (1 手 = 12 件).
     sell_unit: str | None = None
+    # The seller's own code for the item (Weidian ``merchant_code``, TOP ``outer_id``).
+    outer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
