@@ -1,0 +1,73 @@
+"""``productgraph serve`` and ``productgraph sandbox``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from graph.settings import Settings, SettingsError
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="productgraph",
+                                     description="One GraphQL API over Chinese marketplaces.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=None, help="worker processes (default 1)")
+
+    sandbox = commands.add_parser("sandbox", help="run the sandbox marketplace gateway")
+    sandbox.add_argument("--host", default="127.0.0.1", help="bind address")
+    sandbox.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    sandbox.add_argument("--latency-ms", type=_positive_float, default=0.0,
+                         help="added latency per upstream call")
+    sandbox.add_argument("--fail-rate", type=_rate, default=0.0,
+                         help="share of calls answered with a retryable failure (0..1)")
+
+    args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox.app import create_sandbox_app
+        from sandbox.state import Faults
+
+        app = create_sandbox_app(Faults(latency_ms=args.latency_ms, fail_rate=args.fail_rate))
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        return 0
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"productgraph: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    if workers > 1:
+        uvicorn.run("graph.asgi:app", host=host, port=port, workers=workers,
+                    log_level="info")
+    else:
+        from graph.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Build one adapter per upstream from the settings: the real gateway where credentials are
+configured, the bundled sandbox (in process, through ``httpx.ASGITransport``) where not."""
+
+from __future__ import annotations
+
+import httpx
+
+from channels.alibaba import Alibaba1688AggregatorAdapter, Alibaba1688OpenAdapter
+from channels.base import ChannelAdapter, ChannelRegistry
+from channels.model import Channel
+from channels.standard import StandardAdapter
+from channels.top import TopAdapter
+from channels.weidian import WeidianAdapter
+from graph.settings import Settings
+from sandbox import credentials as sandbox
+from sandbox.app import create_sandbox_app
+
+SANDBOX_ORIGIN = "http://sandbox.invalid"
+
+
+def build_registry(settings: Settings,
+                   sandbox_transport: httpx.AsyncBaseTransport | None = None) -> ChannelRegistry:
+    """Adapters for every channel.
+
+    A channel with its own credentials uses its official gateway (1688: the open platform,
+    or the seed-004 aggregator); else the standard-model aggregator when
+    ``PRODUCTGRAPH_STANDARD_URL`` is set; else the sandbox. ``sandbox_transport`` defaults to
+    an in-process sandbox.
+    """
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def sandboxed() -> httpx.AsyncBaseTransport:
+        nonlocal transport
+        if transport is None:
+            transport = sandbox_transport or httpx.ASGITransport(app=create_sandbox_app())
+        return transport
+
+    timeout = settings.upstream_timeout_s
+    adapters: list[ChannelAdapter] = []
+
+    top = settings.taobao
+    if top.configured:
+        adapters.append(TopAdapter(
+            app_key=top.app_key, app_secret=top.app_secret.value,
+            session=top.session.value or None, sign_method=top.sign_method,
+            gateway_url=top.gateway_url, item_method=top.item_method,
+            batch_method=top.batch_method or None, timeout_s=timeout))
+    elif not settings.standard.url:
+        adapters.append(TopAdapter(
+            app_key=sandbox.TOP_APP_KEY, app_secret=sandbox.TOP_APP_SECRET,
+            session=sandbox.TOP_SESSION, sign_method=top.sign_method,
+            gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH, item_method=top.item_method,
+            batch_method=top.batch_method or None, transport=sandboxed(), timeout_s=timeout))
+
+    ali = settings.alibaba_1688
+    if ali.uses_open_platform:
+        adapters.append(Alibaba1688OpenAdapter(
+            app_key=ali.app_key, app_secret=ali.app_secret.value,
+            access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout))
+    elif ali.uses_aggregator:
+        adapters.append(Alibaba1688AggregatorAdapter(
+            url=ali.aggregator_url, token=ali.aggregator_token.value,
+            shop_id=ali.shop_id or None, timeout_s=timeout))
+    elif settings.standard.url:
+        pass  # served by the standard aggregator below
+    else:
+        adapters.append(Alibaba1688OpenAdapter(
+            app_key=sandbox.AOP_APP_KEY, app_secret=sandbox.AOP_APP_SECRET,
+            access_token=sandbox.AOP_ACCESS_TOKEN, gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH,
+            transport=sandboxed(), timeout_s=timeout))
+
+    wd = settings.weidian
+    if wd.access_token:
+        adapters.append(WeidianAdapter(access_token=wd.access_token.value,
+                                       gateway_url=wd.gateway_url, timeout_s=timeout))
+    elif not settings.standard.url:
+        adapters.append(WeidianAdapter(
+            access_token=sandbox.WEIDIAN_ACCESS_TOKEN,
+            gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH, transport=sandboxed(),
+            timeout_s=timeout))
+
+    std = settings.standard
+    if std.url:
+        served = {c for a in adapters for c in a.channels}
+        rest = tuple(c for c in Channel if c not in served)
+        if rest:
+            adapters.append(StandardAdapter(base_url=std.url, token=std.token.value,
+                                            channels=rest, language=std.language or None,
+                                            timeout_s=timeout))
+    return ChannelRegistry(adapters)

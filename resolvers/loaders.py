@@ -1,0 +1,95 @@
+"""Per-request dataloaders: every product lookup of one GraphQL request goes through here.
+
+Keys are ``(channel, source id, part)``. Within one tick of the event loop the loader
+collects every key the resolvers asked for, then ``ProductPartsBatcher`` dedupes them,
+groups them by channel, asks each channel for the union of the parts wanted (TOP's
+``fields`` carries several parts in one call), splits the ids by the channel's batch limit,
+and runs every batch of every channel concurrently — one upstream wave per query level
+that needs data, not one call per product or per part.
+
+Loaders are built per request (``graph.context``): their memo must never leak between
+requests or users. What is shared across requests — the cache and in-flight coalescing —
+lives in ``resolvers.fetcher.ProductFetcher``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from strawberry.dataloader import DataLoader
+
+from channels.model import Channel, Part, ProductRecord
+from resolvers.fetcher import ProductFetcher
+
+
+class PartKey(NamedTuple):
+    """One part of one product: the unit the loaders batch and the cache stores."""
+
+    channel: Channel
+    source_id: str
+    part: Part
+
+
+class ProductPartLoader(DataLoader[PartKey, ProductRecord]):
+    """Loads ``PartKey``s; each value is the product record holding (at least) that part."""
+
+    def __init__(self, fetcher: ProductFetcher) -> None:
+        self.fetcher = fetcher
+        super().__init__(load_fn=self._batch, max_batch_size=None)
+
+    async def _batch(self, keys: Sequence[PartKey]) -> list[ProductRecord | BaseException]:
+        wanted: dict[Channel, dict[str, set[Part]]] = defaultdict(lambda: defaultdict(set))
+        for key in keys:
+            wanted[key.channel][key.source_id].add(key.part)
+        per_channel = await asyncio.gather(
+            *(self.fetcher.fetch(channel, {sid: frozenset(p) for sid, p in ids.items()})
+              for channel, ids in wanted.items())
+        )
+        results: dict[tuple[Channel, str], ProductRecord | BaseException] = {}
+        for channel, answers in zip(wanted, per_channel, strict=True):
+            for source_id, answer in answers.items():
+                results[(channel, source_id)] = answer
+        return [results[(key.channel, key.source_id)] for key in keys]
+
+    async def load_parts(
+        self, channel: Channel, source_id: str, parts: Iterable[Part]
+    ) -> ProductRecord:
+        """Load several parts of one product and merge them into one record."""
+        return (await self.load_products([(channel, source_id)], parts))[0]
+
+    async def load_products(
+        self, products: Sequence[tuple[Channel, str]], parts: Iterable[Part]
+    ) -> list[ProductRecord]:
+        """Load ``parts`` of many products in one wave; raises the first product's error.
+
+        Use ``load_products_or_errors`` where one product's failure must not fail the rest.
+        """
+        answers = await self.load_products_or_errors(products, parts)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return answers  # type: ignore[return-value]
+
+    async def load_products_or_errors(
+        self, products: Sequence[tuple[Channel, str]], parts: Iterable[Part]
+    ) -> list[ProductRecord | BaseException]:
+        part_list = sorted(set(parts), key=lambda p: p.value) or [Part.CORE]
+        keys = [PartKey(ch, sid, p) for ch, sid in products for p in part_list]
+        answers = await asyncio.gather(*map(self.load, keys), return_exceptions=True)
+        merged: list[ProductRecord | BaseException] = []
+        width = len(part_list)
+        for index in range(len(products)):
+            chunk = answers[index * width:(index + 1) * width]
+            error = next((a for a in chunk if isinstance(a, BaseException)), None)
+            if error is not None:
+                merged.append(error)
+                continue
+            record: ProductRecord = chunk[0]  # type: ignore[assignment]
+            for other in chunk[1:]:
+                if other is not record:
+                    record = record.merged(other)  # type: ignore[arg-type]
+            merged.append(record)
+        return merged
