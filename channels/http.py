@@ -7,18 +7,42 @@ error message: those carry app keys, sessions and tokens.
 
 from __future__ import annotations
 
+import asyncio
+import math
+import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import httpx
 
-from channels.errors import UpstreamError, UpstreamTimeout
+from channels.bans import ALL_APIS, BanList
+from channels.breaker import CircuitBreaker, CircuitOpen
+from channels.clock import Clock, Sleep
+from channels.errors import ChannelError, RateLimited, UpstreamError, UpstreamTimeout
+from channels.metrics import BUDGET_WAIT, UPSTREAM_LATENCY, UPSTREAM_REQUESTS, UPSTREAM_RETRIES
 from channels.model import Channel
+from channels.policy import UpstreamPolicy, policy_for_channel
+from channels.ratelimit import Budget, LocalQpsLimiter, QpsLimiter, RedisQpsLimiter
+from channels.retry import full_jitter_backoff, is_transient
 
 DEFAULT_TIMEOUT_S = 10.0
 
 T = TypeVar("T")
+
+
+class _SlotCredit:
+    """The budget slot ``call`` took before an attempt, spent by the attempt's first request."""
+
+    __slots__ = ("available",)
+
+    def __init__(self) -> None:
+        self.available = True
+
+
+_slot_credit: ContextVar[_SlotCredit | None] = ContextVar("_slot_credit", default=None)
 
 
 class UpstreamClient:
@@ -33,10 +57,40 @@ class UpstreamClient:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_connections: int = 64,
         user_agent: str = "productgraph/0.1",
+        policy: UpstreamPolicy | None = None,
+        redis: Any = None,
+        limiter: QpsLimiter | None = None,
+        bans: BanList | None = None,
+        breaker: CircuitBreaker | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
+        """``policy`` defaults to the channel's (``channels.policy``); with ``redis`` (a
+        ``redis.asyncio.Redis``) the QPS budget and bans are shared by every process using it.
+        ``limiter``, ``bans`` and ``breaker`` may be passed to share them between clients
+        (Taobao and Tmall use one TOP app); ``clock``, ``sleep`` and ``rng`` are for tests.
+        """
         self.channel = channel
         self.base_url = base_url
         self.calls: Counter[str] = Counter()
+        self.policy = policy or policy_for_channel(channel)
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        if limiter is None:
+            budget = Budget.per_second(self.policy.qps)
+            limiter = (
+                RedisQpsLimiter(redis, channel.value, budget, clock=clock, sleep=sleep)
+                if redis is not None
+                else LocalQpsLimiter(budget, clock=clock, sleep=sleep)
+            )
+        self.limiter: QpsLimiter = limiter
+        self.bans = bans or BanList(channel.value, redis=redis, clock=clock)
+        self.breaker = breaker or CircuitBreaker(
+            channel, failure_threshold=self.policy.breaker_failures,
+            cooldown_s=self.policy.breaker_cooldown_s, clock=clock,
+        )
         self._http = httpx.AsyncClient(
             base_url=base_url,
             transport=transport,
@@ -58,7 +112,13 @@ class UpstreamClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one call to ``api``; transport failures become ``UpstreamTimeout``/``UpstreamError``."""
+        """Send one request to ``api`` within the QPS budget; transport failures become
+        ``UpstreamTimeout``/``UpstreamError``."""
+        credit = _slot_credit.get()
+        if credit is not None and credit.available:
+            credit.available = False      # ``call`` already waited for this request's slot
+        else:
+            await self._acquire_slot()
         self.calls[api] += 1
         try:
             return await self._http.request(
@@ -78,9 +138,115 @@ class UpstreamClient:
                    idempotent: bool = True) -> T:
         """Run one logical upstream call: ``attempt`` sends the request(s) and parses the
         answer, raising typed errors. This is where bans, the QPS budget, the circuit breaker
-        and retries apply, so every adapter gets them by routing its calls through here.
+        and retries apply, so every adapter gets them by routing its calls through here:
+
+        1. a ban on ``api`` (or the channel) raises ``RateLimited`` without any request;
+        2. an open circuit raises ``CircuitOpen`` (an ``UpstreamError``) without any request;
+        3. each attempt waits for a slot of the QPS budget (its first request uses it; more
+           requests in one attempt each wait for their own);
+        4. a ``RateLimited`` with ``retry_after`` starts a ban; a transient failure of an
+           ``idempotent`` call is retried up to ``policy.max_retries`` times with full-jitter
+           backoff, all within ``policy.deadline_s`` of the first slot.
         """
-        return await attempt()
+        name = self.channel.value
+        ban = await self.bans.active(api)
+        if ban is not None:
+            UPSTREAM_REQUESTS.labels(name, api, "banned").inc()
+            what = "every call" if ban.api == ALL_APIS else api
+            raise RateLimited(
+                f"{name} is rate limiting {what} ({ban.sub_code or 'rate limited'}); "
+                f"no call until the ban ends in {math.ceil(ban.remaining_s)} s",
+                channel=self.channel, sub_code=ban.sub_code, retry_after=ban.remaining_s,
+            )
+        try:
+            self.breaker.before_call()
+        except CircuitOpen:
+            UPSTREAM_REQUESTS.labels(name, api, "circuit_open").inc()
+            raise
+        try:
+            result = await self._attempts(api, attempt, idempotent)
+        except ChannelError as exc:
+            if is_transient(exc):
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()     # it answered, if only with a refusal
+            raise
+        except BaseException:
+            self.breaker.record_abandoned()
+            raise
+        self.breaker.record_success()
+        return result
+
+    async def _attempts(self, api: str, attempt: Callable[[], Awaitable[T]],
+                        idempotent: bool) -> T:
+        deadline: float | None = None
+        retries = 0
+        while True:
+            await self._acquire_slot()
+            if deadline is None:
+                deadline = self._clock() + self.policy.deadline_s
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise self._deadline_error(api, retries)
+            token = _slot_credit.set(_SlotCredit())
+            started = self._clock()
+            timeout = asyncio.timeout(remaining)
+            try:
+                async with timeout:
+                    result = await attempt()
+            except TimeoutError as exc:
+                if not timeout.expired():
+                    raise
+                self._observe(api, "upstream_timeout", started)
+                raise self._deadline_error(api, retries) from exc
+            except ChannelError as exc:
+                self._observe(api, exc.code.lower(), started)
+                if isinstance(exc, RateLimited) and exc.retry_after:
+                    await self.bans.record(api, exc.retry_after, exc.sub_code)
+                delay = self._retry_delay(exc, retries, idempotent, deadline)
+                if delay is None:
+                    raise
+                retries += 1
+                UPSTREAM_RETRIES.labels(self.channel.value, api).inc()
+                await self._sleep(delay)
+                continue
+            except Exception:
+                self._observe(api, "internal_error", started)
+                raise
+            finally:
+                _slot_credit.reset(token)
+            self._observe(api, "ok", started)
+            return result
+
+    def _retry_delay(self, error: ChannelError, retries: int, idempotent: bool,
+                     deadline: float) -> float | None:
+        """Seconds to wait before retrying, or ``None`` when this failure is final."""
+        if not idempotent or retries >= self.policy.max_retries or not is_transient(error):
+            return None
+        delay = full_jitter_backoff(retries, base_s=self.policy.backoff_base_s,
+                                    cap_s=self.policy.backoff_cap_s, rng=self._rng)
+        if error.retry_after:                     # e.g. a 503 with Retry-After
+            delay = max(delay, error.retry_after)
+        if self._clock() + delay >= deadline:
+            return None
+        return delay
+
+    def _deadline_error(self, api: str, retries: int) -> UpstreamTimeout:
+        return UpstreamTimeout(
+            f"{self.channel.value} did not answer {api} within the "
+            f"{self.policy.deadline_s:g} s deadline ({retries + 1} attempts)",
+            channel=self.channel,
+        )
+
+    async def _acquire_slot(self) -> None:
+        started = self._clock()
+        await self.limiter.acquire()
+        BUDGET_WAIT.labels(self.channel.value).observe(max(0.0, self._clock() - started))
+
+    def _observe(self, api: str, outcome: str, started: float) -> None:
+        UPSTREAM_REQUESTS.labels(self.channel.value, api, outcome).inc()
+        UPSTREAM_LATENCY.labels(self.channel.value, api).observe(
+            max(0.0, self._clock() - started))
 
     async def aclose(self) -> None:
         await self._http.aclose()
