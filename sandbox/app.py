@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from sandbox import alibaba, top
+from sandbox import alibaba, standard, top, weidian
 from sandbox.state import Faults, SandboxState
 
 
@@ -50,6 +50,8 @@ def create_sandbox_app(faults: Faults | None = None) -> Starlette:
         Route("/_sandbox/faults", set_faults, methods=["POST"]),
         *top.routes(state),
         *alibaba.routes(state),
+        *weidian.routes(state),
+        *standard.routes(state),
     ]
     app = Starlette(routes=routes)
     app.state.sandbox = state
