@@ -11,7 +11,7 @@ Wire protocol (protocols/README.md §3; evidence is unofficial SDKs and scripts,
   ``status_code`` is a failure and carries no ``result``.
 
 ``vdian.item.get`` result fields used here ([P] unless marked): ``itemid``, ``item_name``,
-``price`` (string yuan), ``stock`` (int), ``merchant_code``, ``imgs`` (URLs on
+``price`` (string yuan), ``stock`` (int), ``merchant_code`` (→ ``outer_id``), ``imgs`` (URLs on
 si.geilicdn.com), ``skus[]`` ``{id, title, price, stock, sku_merchant_code}``. Inferred [U]
 and optional: ``seller_id``, ``shop_name`` (a token belongs to one shop; when the answer
 names it we map it, otherwise the seller part is loaded-but-empty).
@@ -179,6 +179,7 @@ def product_from_vdian(result: Mapping[str, Any], *, source_id: str) -> ProductR
         seller_id=seller_id,
         seller_name=shop_name,
         main_image=images[0].url if images else None,
+        outer_id=str(result["merchant_code"]) if result.get("merchant_code") else None,
     )
     variant_set = None
     if variants:

@@ -303,12 +303,11 @@ def offer_entry(offer: dict[str, Any]) -> Entry:
 @functools.cache
 def catalog() -> dict[str, dict[str, Entry]]:
     """Every served product by wire channel and source id, built once on first use."""
-    entries: dict[str, dict[str, Entry]] = {
+    return {
         "weidian": {i.itemid: weidian_entry(i) for i in WEIDIAN_ITEMS.values()},
+        "taobao": {str(k): top_entry(v) for k, v in TOP_ITEMS.items()},
+        "1688": {str(k): offer_entry(v) for k, v in OFFERS.items()},
     }
-    entries["taobao"] = {str(k): top_entry(v) for k, v in TOP_ITEMS.items()}
-    entries["1688"] = {str(k): offer_entry(v) for k, v in OFFERS.items()}
-    return entries
 
 
 # -- search ------------------------------------------------------------------------------
