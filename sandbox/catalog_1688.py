@@ -510,6 +510,8 @@ def _generated_offer(rng: random.Random, index: int, offer_id: int) -> dict[str,
     skus: list[dict[str, Any]] = []
     if quote_type in (1, 2):
         chosen = [(name, values[: rng.randint(1, len(values))]) for name, values in dimensions]
+        # A swatch belongs to a value of the first dimension (its colour), not to one SKU.
+        swatches = {value: _image(rng) for value in chosen[0][1] if rng.random() < 0.7}
         combos: list[list[tuple[str, str]]] = [[]]
         for name, values in chosen:
             combos = [[*combo, (name, value)] for combo in combos for value in values]
@@ -519,7 +521,7 @@ def _generated_offer(rng: random.Random, index: int, offer_id: int) -> dict[str,
                 "attributes": [
                     {"attributeID": 3216 if name == "颜色" else 450 + position,
                      "attributeValue": value, "attributeDisplayName": name, "attributeName": name,
-                     **({"skuImageUrl": _image(rng)} if position == 0 and rng.random() < 0.7
+                     **({"skuImageUrl": swatches[value]} if position == 0 and value in swatches
                         else {})}
                     for position, (name, value) in enumerate(combo)],
                 "amountOnSale": rng.choice([0, 5, 80, 300, 1200, 9999]),
