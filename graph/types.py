@@ -46,7 +46,9 @@ class CurrencyCode(enum.Enum):
 
 @strawberry.interface(description="An object with a globally unique id.")
 class Node:
-    id: strawberry.ID = strawberry.field(description="The object's globally unique id.")
+    @strawberry.field(description="The object's globally unique id.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError
 
 
 @strawberry.type(description="An amount of money in one currency.")
@@ -241,9 +243,12 @@ def seller_id(channel: model.Channel, source_id: str) -> str:
 
 @strawberry.federation.type(keys=["id"], description="A shop on a marketplace.")
 class Seller(Node):
-    id: strawberry.ID = strawberry.field(
+    @strawberry.field(
         description="`{channel}_shop_{sellerId}`; on Taobao/Tmall the seller id is the nick."
     )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(seller_id(self.channel, self.source_id))
+
     channel: Channel = strawberry.field(description="The seller's marketplace.")  # type: ignore[valid-type]
     source_id: str = strawberry.field(description="The marketplace's seller id or nick.")
     name: str = strawberry.field(description="The shop's display name (Taobao: the nick).")
@@ -255,8 +260,7 @@ class Seller(Node):
 
     @classmethod
     def from_model(cls, seller: model.SellerRecord) -> Seller:
-        return cls(id=strawberry.ID(seller_id(seller.channel, seller.source_id)),
-                   channel=seller.channel, source_id=seller.source_id, name=seller.name,
+        return cls(channel=seller.channel, source_id=seller.source_id, name=seller.name,
                    shop_url=seller.shop_url, location=location(seller.location),
                    trade_score=seller.trade_score)
 
@@ -267,7 +271,7 @@ class Variant(Node):
     product: strawberry.Private[model.ProductRecord]
 
     @strawberry.field(description="`{productId}_{skuId}`.")
-    def id(self) -> strawberry.ID:  # type: ignore[override]
+    def id(self) -> strawberry.ID:
         return strawberry.ID(f"{self.product.id}_{self.record.sku_id}")
 
     @strawberry.field(description="The id an order takes (1688: the `specId`).")
@@ -412,7 +416,7 @@ class Product(Node):
     record: strawberry.Private[model.ProductRecord]
 
     @strawberry.field(description="`{channel}_{sourceId}`, e.g. `taobao_680123456789`.")
-    def id(self) -> strawberry.ID:  # type: ignore[override]
+    def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
     @strawberry.field(description="The marketplace.")
@@ -597,7 +601,8 @@ class Product(Node):
         value = self._core().shipping
         if value is None:
             return None
-        return Shipping(ships_from=location(value.ships_from), domestic_fee=money(value.domestic_fee),
+        return Shipping(ships_from=location(value.ships_from),
+                        domestic_fee=money(value.domestic_fee),
                         express_fee=money(value.express_fee), ems_fee=money(value.ems_fee),
                         unit_weight_kg=value.unit_weight_kg,
                         freight_template_id=value.freight_template_id)

@@ -65,12 +65,12 @@ def check_id_count(info: Info[Context, Any], ids: Sequence[str], argument: str) 
             code="TOO_MANY_IDS")
 
 
-async def resolve_products(info: Info[Context, Any], ids: list[str]) -> list[Product | None]:
+async def resolve_products(info: Info[Context, Any], ids: Sequence[str]) -> list[Product | None]:
     check_id_count(info, ids, "ids")
     return await load_products(info, ids, argument="ids", parts=product_parts(info))  # type: ignore[return-value]
 
 
-async def resolve_nodes(info: Info[Context, Any], ids: list[str]) -> list[Any]:
+async def resolve_nodes(info: Info[Context, Any], ids: Sequence[str]) -> list[Any]:
     """Products, variants and sellers by id; products of the list load in one wave."""
     check_id_count(info, ids, "ids")
     parts = product_parts(info) | {Part.CORE}

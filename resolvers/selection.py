@@ -17,11 +17,12 @@ from strawberry.types import Info
 from channels.model import Part
 
 _CORE_FIELDS = (
-    "sourceUrl title price priceRange priceTiers priceForQuantity minOrderQuantity "
-    "distributionPrice distributionMinQuantity unit batchNumber mixWholesale productType "
-    "attributes totalStock availableForSale salesCount shipping category brand condition "
-    "status customization listedAt updatedAt"
-).split()
+    "sourceUrl", "title", "price", "priceRange", "priceTiers", "priceForQuantity",
+    "minOrderQuantity", "distributionPrice", "distributionMinQuantity", "unit", "batchNumber",
+    "mixWholesale", "productType", "attributes", "totalStock", "availableForSale",
+    "salesCount", "shipping", "category", "brand", "condition", "status", "customization",
+    "listedAt", "updatedAt",
+)
 
 PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
     "images": Part.MEDIA,
@@ -80,9 +81,9 @@ def _selects(fields: Iterable[FieldNode], fragments: dict[str, FragmentDefinitio
     for field in fields:
         if field.name.value in names:
             return True
-        if field.name.value in through or field.name.value == "values":
-            if _selects(_fields(_children(field), fragments), fragments, names, through):
-                return True
+        descend = field.name.value in through or field.name.value == "values"
+        if descend and _selects(_fields(_children(field), fragments), fragments, names, through):
+            return True
     return False
 
 
