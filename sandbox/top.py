@@ -51,6 +51,8 @@ ITEM_FIELD_ALIASES = {
     "sku": "skus", "item_img": "item_imgs", "itemimg": "item_imgs", "prop_img": "prop_imgs",
     "propimg": "prop_imgs", "video": "videos",
 }
+# ... so ``skus``/``item_imgs``/``prop_imgs``/``videos`` named as such select nothing.
+ITEM_ALIAS_ONLY = frozenset({"skus", "item_imgs", "prop_imgs", "videos"})
 PRODUCT_FIELD_ALIASES = {"product_img": "product_imgs", "product_prop_img": "product_prop_imgs"}
 # taobao.items.onsale.get: the only Item fields it returns (apiId 18).
 ONSALE_FIELDS = frozenset({
@@ -135,7 +137,8 @@ def new_request_id() -> str:
 # fields filtering and envelopes.
 
 def select_fields(
-    obj: Mapping[str, Any], fields: Iterable[str], aliases: Mapping[str, str] | None = None
+    obj: Mapping[str, Any], fields: Iterable[str], aliases: Mapping[str, str] | None = None,
+    alias_only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Keep only the requested fields; ``sku`` selects ``skus``, ``sku.price`` one member."""
     aliases = aliases or {}
@@ -146,6 +149,8 @@ def select_fields(
         if not name:
             continue
         head, dot, sub = name.partition(".")
+        if head in alias_only:
+            continue
         head = aliases.get(head, head)
         if dot and sub:
             parts.setdefault(head, set()).add(sub)
@@ -278,7 +283,7 @@ def item_body(params: Mapping[str, str]) -> tuple[Body, str | None]:
     item = catalog_top.TOP_ITEMS.get(num_iid)
     if item is None:
         raise item_not_found()
-    body = {"item": select_fields(item, field_list(params), ITEM_FIELD_ALIASES)}
+    body = {"item": select_fields(item, field_list(params), ITEM_FIELD_ALIASES, ITEM_ALIAS_ONLY)}
     return body, catalog_top.SEED_REQUEST_IDS.get(num_iid)
 
 
@@ -289,7 +294,7 @@ def items_body(
     # "获取不存在的商品ID或获取别人的商品都不会报错，但没有商品数据返回" (apiId 24626).
     fields = [f for f in field_list(params) if f not in withheld]
     items = [
-        select_fields(catalog_top.TOP_ITEMS[i], fields, ITEM_FIELD_ALIASES)
+        select_fields(catalog_top.TOP_ITEMS[i], fields, ITEM_FIELD_ALIASES, ITEM_ALIAS_ONLY)
         for i in id_list(params, "num_iids", MAX_NUM_IIDS)
         if i in catalog_top.TOP_ITEMS and (not tmall_only or catalog_top.is_tmall(i))
     ]
