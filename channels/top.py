@@ -71,6 +71,7 @@ from channels.model import (
     VariantSet,
     Video,
 )
+from channels.policy import UpstreamPolicy
 
 JsonObject = dict[str, Any]
 
@@ -420,7 +421,7 @@ def options_and_variants_from_top(item: Mapping[str, Any]) -> VariantSet | None:
     variants: list[VariantRecord] = []
     for sku in skus:
         own = parse_props_name(_text(sku.get("properties_name")))
-        pairs = parse_properties(_text(sku.get("properties"))) or [(p.pid, p.vid) for p in own]
+        pairs = _sku_pairs(sku, own)
         own_names = {p.key: p for p in own}
         selected: list[SelectedOption] = []
         image: str | None = None
@@ -468,12 +469,20 @@ def _options_of(variants: Sequence[VariantRecord]) -> tuple[Option, ...]:
     return tuple(Option(name=n, values=tuple(v.values())) for n, v in order.items())
 
 
+def _sku_pairs(sku: Mapping[str, Any], named: list[PropValue]) -> list[tuple[str, str]]:
+    """A SKU's ``(pid, vid)`` pairs: from ``properties_name`` when it parses (it carries the
+    names too; seed 002's sample has a ``properties`` that does not match it), else from
+    ``properties``."""
+    if named:
+        return [(p.pid, p.vid) for p in named]
+    return parse_properties(_text(sku.get("properties")))
+
+
 def _sale_pids(item: Mapping[str, Any]) -> set[str]:
     pids: set[str] = set()
     for sku in _skus(item):
-        pairs = parse_properties(_text(sku.get("properties")))
-        pids |= {pid for pid, _ in pairs} or {
-            p.pid for p in parse_props_name(_text(sku.get("properties_name")))}
+        named = parse_props_name(_text(sku.get("properties_name")))
+        pids |= {pid for pid, _ in _sku_pairs(sku, named)}
     return pids
 
 
@@ -709,7 +718,7 @@ class TopAdapter:
     ``item_method`` call, at most ``concurrency`` at a time.
     """
 
-    channels = (Channel.TAOBAO, Channel.TMALL)
+    channels: tuple[Channel, ...] = (Channel.TAOBAO, Channel.TMALL)
     parts_per_call = frozenset(Part) - {Part.CATALOG}
 
     def __init__(
@@ -726,7 +735,11 @@ class TopAdapter:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = 10.0,
         concurrency: int = 8,
+        policy: UpstreamPolicy | None = None,
+        redis: Any = None,
     ) -> None:
+        """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
+        shared between processes through ``redis``)."""
         if sign_method not in SIGN_METHODS:
             raise ValueError(f"sign_method must be one of {SIGN_METHODS}, got {sign_method!r}")
         self._app_key = app_key
@@ -739,8 +752,10 @@ class TopAdapter:
         self.simplify = simplify
         self.batch_limit = TOP_BATCH_LIMIT if batch_method else 1
         self._limit = asyncio.Semaphore(max(1, concurrency))
+        # One client for both channels: Taobao and Tmall share one TOP app, its QPS budget
+        # and its bans.
         self._client = UpstreamClient(Channel.TAOBAO, gateway_url, transport=transport,
-                                      timeout_s=timeout_s)
+                                      timeout_s=timeout_s, policy=policy, redis=redis)
 
     def __repr__(self) -> str:
         return (f"TopAdapter(app_key={self._app_key!r}, gateway_url={self._gateway_url!r}, "
