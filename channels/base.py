@@ -9,10 +9,14 @@ contract, see ``resolvers/loaders.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from channels.errors import CapabilityNotSupported, InvalidId
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
+
+if TYPE_CHECKING:
+    from channels.standard import ListingPage
 
 FetchResult = Mapping[str, ProductRecord | Exception]
 
@@ -53,6 +57,32 @@ class CatalogCapable(Protocol):
         ...
 
 
+@runtime_checkable
+class Searchable(Protocol):
+    """An upstream that can search a marketplace by keyword and by image (seed 003).
+
+    Pages are 1-based with at most 100 items; each item is a summary record (CORE, and
+    MEDIA when the listing carries a thumbnail) — the detail parts load separately.
+    """
+
+    async def search(
+        self, channel: Channel, *, keyword: str, page: int, page_size: int,
+        sort: str | None = None, price_min: Decimal | None = None,
+        price_max: Decimal | None = None, category_id: str | None = None,
+        in_stock_only: bool = False,
+    ) -> ListingPage:
+        ...
+
+    async def search_by_image(
+        self, channel: Channel, *, image_url: str | None = None, image_id: str | None = None,
+        page: int, page_size: int,
+    ) -> ListingPage:
+        ...
+
+    async def upload_image(self, channel: Channel, data: bytes, content_type: str) -> str:
+        ...
+
+
 def numeric_source_id(channel: Channel, source_id: str, *, max_digits: int = 20) -> str:
     """Validate a marketplace's numeric id (TOP ``num_iid``, 1688 ``offerId``)."""
     if not source_id.isascii() or not source_id.isdigit() or len(source_id) > max_digits:
@@ -67,12 +97,25 @@ def numeric_source_id(channel: Channel, source_id: str, *, max_digits: int = 20)
 class ChannelRegistry:
     """Maps each public channel to the adapter that serves it."""
 
-    def __init__(self, adapters: Sequence[ChannelAdapter]) -> None:
+    def __init__(self, adapters: Sequence[ChannelAdapter],
+                 searchers: Mapping[Channel, Searchable] | None = None) -> None:
         self._adapters = list(adapters)
         self._by_channel: dict[Channel, ChannelAdapter] = {}
         for adapter in adapters:
             for channel in adapter.channels:
                 self._by_channel[channel] = adapter
+        self._searchers = dict(searchers or {})
+
+    def searcher(self, channel: Channel) -> Searchable:
+        """The upstream that searches ``channel``: its own adapter when that can search,
+        else the one configured for search; ``CapabilityNotSupported`` when none can."""
+        found = self._searchers.get(channel) or self._by_channel.get(channel)
+        if isinstance(found, Searchable):
+            return found
+        raise CapabilityNotSupported(
+            f"search is not available for channel {channel.name}: its configured upstream "
+            "cannot search the marketplace (configure PRODUCTGRAPH_STANDARD_URL for an "
+            "aggregator that can)", channel=channel)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         try:
@@ -90,5 +133,9 @@ class ChannelRegistry:
         return list(self._adapters)
 
     async def aclose(self) -> None:
-        for adapter in self._adapters:
-            await adapter.aclose()
+        closing: list[ChannelAdapter | Searchable] = [*self._adapters]
+        closing += [s for s in self._searchers.values() if s not in closing]
+        for adapter in dict.fromkeys(closing):
+            close = getattr(adapter, "aclose", None)
+            if close is not None:
+                await close()

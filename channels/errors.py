@@ -5,6 +5,7 @@
      ├── NotFound                     NOT_FOUND
      ├── CapabilityNotSupported       CAPABILITY_NOT_SUPPORTED
      ├── BadRequest                   BAD_REQUEST
+     ├── PageDepthExceeded            PAGE_DEPTH_EXCEEDED (a listing paged past its limit)
      └── UpstreamFailure              (an upstream call went wrong)
           ├── UpstreamError           UPSTREAM_ERROR
           ├── UpstreamTimeout         UPSTREAM_TIMEOUT
@@ -84,6 +85,12 @@ class CapabilityNotSupported(ChannelError):
 
 class BadRequest(ChannelError):
     code = "BAD_REQUEST"
+
+
+class PageDepthExceeded(ChannelError):
+    """A listing was paged deeper than the upstream allows (TOP: ``page_no*page_size``)."""
+
+    code = "PAGE_DEPTH_EXCEEDED"
 
 
 class UpstreamFailure(ChannelError):

@@ -39,6 +39,7 @@ from channels.errors import (
     BadRequest,
     ChannelError,
     NotFound,
+    PageDepthExceeded,
     PermissionDenied,
     RateLimited,
     Unauthenticated,
@@ -660,6 +661,53 @@ def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
 
 
+# --------------------------------------------------------------------------- listings
+
+#: ``taobao.items.onsale.get`` (apiId 18): at most 200 items a page, and never deeper than
+#: ``page_no * page_size`` = 20000 (code 41 ``isv.invalid-parameter`` past it).
+ONSALE_METHOD = "taobao.items.onsale.get"
+ONSALE_MAX_PAGE_SIZE = 200
+ONSALE_MAX_DEPTH = 20_000
+#: The Item fields the listing returns that the model uses (its own allow-list, apiId 18).
+ONSALE_FIELDS = (
+    "num_iid", "title", "nick", "cid", "num", "price", "approve_status", "list_time",
+    "modified", "sold_quantity", "outer_id", "postage_id", "pic_url",
+)
+ONSALE_ORDER_KEYS = frozenset({"list_time", "delist_time", "num", "modified", "sold_quantity"})
+
+
+class OnsalePage(NamedTuple):
+    """One page of a shop's on-sale items: summary records (CORE and SELLER) and the total."""
+
+    items: tuple[ProductRecord, ...]
+    total: int
+
+
+def onsale_page_from_top(body: Mapping[str, Any], channel: Channel,
+                         request_id: str | None = None) -> OnsalePage:
+    """``items_onsale_get_response``: each Item as a CORE + SELLER summary.
+
+    The listing has no SKUs, so the price range is the item price alone until VARIANTS
+    load; ``outer_id`` is the seller's own item code.
+    """
+    items = []
+    for item in top_list(body.get("items"), "item"):
+        record = item_from_top(item, channel, frozenset({Part.CORE, Part.SELLER}),
+                               request_id=request_id)
+        if record.core is not None:
+            record = replace(record, core=replace(record.core, price_min=None, price_max=None,
+                                                  outer_id=_text(item.get("outer_id"))))
+        items.append(record)
+    return OnsalePage(items=tuple(items), total=_int(body.get("total_results")) or 0)
+
+
+def top_time(value: datetime) -> str:
+    """An aware datetime as TOP's ``yyyy-MM-dd HH:mm:ss`` in Asia/Shanghai."""
+    if value.tzinfo is None:
+        raise ValueError("TOP times need a time zone")
+    return value.astimezone(SHANGHAI).strftime(TIME_FORMAT)
+
+
 # --------------------------------------------------------------------------- fields
 
 _CORE_FIELDS = (
@@ -944,3 +992,43 @@ class TopAdapter:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    # -- the seller's own listing
+
+    async def list_onsale(
+        self, channel: Channel, *, page_no: int, page_size: int, query: str | None = None,
+        start_modified: datetime | None = None, end_modified: datetime | None = None,
+        order_by: str = "modified:asc",
+    ) -> OnsalePage:
+        """One page of the session's shop items on sale (``taobao.items.onsale.get``).
+
+        ``start_modified`` / ``end_modified`` bound ``modified`` inclusively, to the second.
+        Paging past ``page_no * page_size`` = 20000 is ``PageDepthExceeded``: narrow the
+        modification window instead.
+        """
+        key, _, direction = order_by.partition(":")
+        if key not in ONSALE_ORDER_KEYS or direction not in ("asc", "desc"):
+            raise BadRequest(f"order_by must be <{'|'.join(sorted(ONSALE_ORDER_KEYS))}>:"
+                             f"<asc|desc>; got {order_by[:40]!r}", channel=channel)
+        if page_no < 1 or not 1 <= page_size <= ONSALE_MAX_PAGE_SIZE:
+            raise BadRequest(f"page_no starts at 1 and page_size is 1-{ONSALE_MAX_PAGE_SIZE}; "
+                             f"got {page_no}, {page_size}", channel=channel)
+        business = {
+            "fields": ",".join(ONSALE_FIELDS), "page_no": str(page_no),
+            "page_size": str(page_size), "order_by": order_by, "q": query or "",
+            "start_modified": top_time(start_modified) if start_modified else "",
+            "end_modified": top_time(end_modified) if end_modified else "",
+        }
+        try:
+            body, request_id = await self.call(ONSALE_METHOD, business, channel=channel)
+        except ChannelError as exc:
+            # apiId 18 refuses page_no*page_size > 20000 as code 41 naming page_no.
+            if exc.upstream_code == "41" and page_no * page_size > ONSALE_MAX_DEPTH:
+                raise PageDepthExceeded(
+                    f"{channel.value} lists at most {ONSALE_MAX_DEPTH} items of one query "
+                    f"(page {page_no} of {page_size} is past it); narrow the modification "
+                    "window (modifiedSince/modifiedUntil) and page through each window",
+                    channel=channel, request_id=exc.request_id, sub_code=exc.sub_code,
+                    upstream_code=exc.upstream_code) from exc
+            raise
+        return onsale_page_from_top(body, channel, request_id)
