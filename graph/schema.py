@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.federation.schema import FederationAny
 from strawberry.types import Info
 
 from graph.context import Context
+from graph.errors import UserInputError
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.entities import (
@@ -70,9 +72,60 @@ class Query:
             info, product_id, category_id, props)
 
 
-def create_schema() -> strawberry.federation.Schema:
+# The entities other subgraphs extend, each `@key(fields: "id")`. `@shareable` value types and
+# `@tag` fields are marked in graph/types.py, each with its reason. `@inaccessible` is used
+# nowhere, on purpose: it hides a field that exists only for federation's mechanics (a key or
+# an `@requires` input no client should read), and every field here is public API.
+ENTITIES = (Product, Variant, Seller)
+
+
+class ProductGraphSchema(strawberry.federation.Schema):
+    """The federation schema, with an ``_entities`` that answers each representation alone.
+
+    strawberry's resolver pops ``__typename`` and looks it up unchecked, so one representation
+    without it, or naming a type this subgraph does not own, fails the whole ``_entities``
+    field and every entity of the gateway's batch with it. Here such a representation is
+    ``null`` with ``INVALID_REPRESENTATION`` in its place; valid ones go on to the reference
+    resolvers (``resolvers/entities.py``), whose ``INVALID_ID`` / ``NOT_FOUND`` errors are
+    per entity too.
+    """
+
+    # The signature is strawberry's: it builds the `_entities` field from these annotations.
+    def entities_resolver(self, info: Info, representations: list[FederationAny]
+                          ) -> list[FederationAny]:
+        results: list[FederationAny] = []
+        for index, representation in enumerate(representations):
+            argument = f"representations[{index}]"
+            problem = representation_problem(representation)
+            if problem is not None:
+                results.append(UserInputError(  # type: ignore[arg-type]
+                    problem, argument=argument, code="INVALID_REPRESENTATION"))
+                continue
+            # Only the key goes on: the reference resolvers take exactly `id`.
+            key = {"__typename": representation["__typename"],  # type: ignore[index]
+                   "id": str(representation["id"])}  # type: ignore[index]
+            results.extend(super().entities_resolver(info, [FederationAny(key)]))
+        return results
+
+
+def representation_problem(representation: object) -> str | None:
+    """Why a representation cannot name one of this subgraph's entities, or None."""
+    names = ", ".join(entity.__name__ for entity in ENTITIES)
+    if not isinstance(representation, dict):
+        return f"a representation must be an object with `__typename` and `id`; got " \
+               f"{type(representation).__name__}"
+    typename = representation.get("__typename")
+    if typename not in {entity.__name__ for entity in ENTITIES}:
+        return f"`__typename` must be one of productgraph's entities ({names}); got {typename!r}"
+    key = representation.get("id")
+    if not isinstance(key, str | int) or isinstance(key, bool) or not str(key).strip():
+        return f"a {typename} representation needs its key `id` (a non-empty string)"
+    return None
+
+
+def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    return strawberry.federation.Schema(query=Query, types=[Product, Variant, Seller])
+    return ProductGraphSchema(query=Query, types=list(ENTITIES))
 
 
 schema = create_schema()

@@ -51,7 +51,16 @@ class Node:
         raise NotImplementedError
 
 
-@strawberry.type(description="An amount of money in one currency.")
+# Federation: `@shareable` marks value types (no key, no identity) that another subgraph —
+# orders, carts, reviews — may also define and return; without it composition refuses the
+# same field resolved by two subgraphs. Only these five: the rest are productgraph's own
+# shapes (prices with promotion, tiers, shipping) that no other subgraph should redefine.
+# Entities (`Product`, `Variant`, `Seller`) are not shareable: their fields have one owner,
+# and other subgraphs add fields of their own through the `id` key instead.
+
+
+@strawberry.federation.type(shareable=True,  # any subgraph that prices things returns Money
+                            description="An amount of money in one currency.")
 class Money:
     amount: Decimal = strawberry.field(
         description="The amount as a decimal string with two places, e.g. \"59.00\"."
@@ -65,7 +74,8 @@ def money(amount: Decimal | None) -> Money | None:
     return Money(amount=amount.quantize(CENT), currency_code=CurrencyCode.CNY)
 
 
-@strawberry.type(description="The lowest and highest price over a product's variants.")
+@strawberry.federation.type(shareable=True,  # a range of Money: as shareable as Money
+                            description="The lowest and highest price over a product's variants.")
 class MoneyRange:
     min: Money = strawberry.field(description="The lowest price.")
     max: Money = strawberry.field(description="The highest price.")
@@ -90,7 +100,8 @@ class ProductPrice:
                    promotion=money(trio.promotion))
 
 
-@strawberry.type(description="Text as the marketplace wrote it, and translated.")
+@strawberry.federation.type(shareable=True,  # e.g. a review's body, original and translated
+                            description="Text as the marketplace wrote it, and translated.")
 class LocalizedText:
     original: str = strawberry.field(description="The marketplace's text (usually Chinese).")
     translated: str | None = strawberry.field(
@@ -103,7 +114,8 @@ class LocalizedText:
         return cls(original=text.original, translated=text.translated, language=text.language)
 
 
-@strawberry.type(description="An image of a product.")
+@strawberry.federation.type(shareable=True,  # e.g. a review's or a seller's photos
+                            description="An image of a product.")
 class Image:
     url: str = strawberry.field(description="Absolute URL of the image on the marketplace CDN.")
     kind: ImageKind = strawberry.field(description="What the image shows.")  # type: ignore[valid-type]
@@ -164,7 +176,9 @@ def tiers(values: Sequence[model.PriceTier]) -> list[PriceTier]:
             for t in values]
 
 
-@strawberry.type(description="A place: province, city, and the text the marketplace shows.")
+@strawberry.federation.type(
+    shareable=True,  # a logistics or seller subgraph may return places too
+    description="A place: province, city, and the text the marketplace shows.")
 class Location:
     province: str | None = strawberry.field(description="Province or state.")
     city: str | None = strawberry.field(description="City.")
@@ -309,7 +323,10 @@ class Variant(Node):
         except Exception as exc:
             raise to_graphql_error(exc, argument="quantity") from exc
 
-    @strawberry.field(description="The dropship (1688 consign) unit price.")
+    # @tag "reseller": what a dropshipper pays is for reseller-facing clients only; an Apollo
+    # contract for a shopper-facing variant of the supergraph drops fields tagged so.
+    @strawberry.federation.field(tags=["reseller"],
+                                 description="The dropship (1688 consign) unit price.")
     def distribution_price(self) -> Money | None:
         return money(self.record.distribution_price)
 
@@ -476,11 +493,14 @@ class Product(Node):
     def min_order_quantity(self) -> int | None:
         return self._core().min_order_quantity
 
-    @strawberry.field(description="The dropship (1688 consign) unit price.")
+    # @tag "reseller" (as Variant.distributionPrice): dropship terms, hidden by a shopper contract.
+    @strawberry.federation.field(tags=["reseller"],
+                                 description="The dropship (1688 consign) unit price.")
     def distribution_price(self) -> Money | None:
         return money(self._core().distribution_price)
 
-    @strawberry.field(description="The minimum quantity for dropship orders (1688).")
+    @strawberry.federation.field(tags=["reseller"],
+                                 description="The minimum quantity for dropship orders (1688).")
     def distribution_min_quantity(self) -> int | None:
         return self._core().distribution_min_quantity
 
