@@ -68,6 +68,7 @@ from channels.model import (
     Video,
     VideoKind,
 )
+from channels.policy import UpstreamPolicy
 
 CHANNEL = Channel.ALIBABA_1688
 DEFAULT_GATEWAY_URL = "https://gw.open.1688.com/openapi"
@@ -667,10 +668,14 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         gateway_url: str = DEFAULT_GATEWAY_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = 10.0, concurrency: int = 8,
+        policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
+        """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
+        shared between processes through ``redis``)."""
         super().__init__(UpstreamClient(CHANNEL, gateway_url.rstrip("/") + "/",
                                         transport=transport, timeout_s=timeout_s,
-                                        user_agent="Ocean-SDK-Client"), concurrency)
+                                        user_agent="Ocean-SDK-Client", policy=policy,
+                                        redis=redis), concurrency)
         self._app_key = app_key
         self._app_secret = app_secret
         self._access_token = access_token
@@ -718,9 +723,12 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
         self, *, url: str, token: str, shop_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = 10.0, concurrency: int = 8,
+        policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
+        """``policy`` and ``redis`` go to the ``UpstreamClient``, as for the open platform."""
         super().__init__(UpstreamClient(CHANNEL, url, transport=transport,
-                                        timeout_s=timeout_s), concurrency)
+                                        timeout_s=timeout_s, policy=policy, redis=redis),
+                         concurrency)
         self._url = url
         self._token = token
         self._shop_id = shop_id

@@ -79,6 +79,7 @@ from channels.model import (
     Video,
     VideoKind,
 )
+from channels.policy import UpstreamPolicy
 
 API_DETAIL = "products/detail"
 API_SEARCH = "products/search"
@@ -353,7 +354,11 @@ class StandardAdapter:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         concurrency: int = 8,
+        policy: UpstreamPolicy | None = None,
+        redis: Any = None,
     ) -> None:
+        """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
+        shared between processes through ``redis``)."""
         if not token:
             raise ValueError("StandardAdapter needs the aggregator's bearer token")
         if not channels:
@@ -365,7 +370,8 @@ class StandardAdapter:
         self._slots = asyncio.Semaphore(concurrency)
         # The client names one channel in its messages; the aggregator is one upstream.
         self.client = UpstreamClient(channels[0], base_url.rstrip("/") + "/",
-                                     transport=transport, timeout_s=timeout_s)
+                                     transport=transport, timeout_s=timeout_s,
+                                     policy=policy, redis=redis)
 
     def __repr__(self) -> str:
         names = ",".join(c.value for c in self.channels)

@@ -63,6 +63,7 @@ from channels.model import (
     VariantRecord,
     VariantSet,
 )
+from channels.policy import UpstreamPolicy
 
 DEFAULT_GATEWAY_URL = "https://api.vdian.com/api"
 API_ITEM_GET = "vdian.item.get"
@@ -210,14 +211,18 @@ class WeidianAdapter:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         concurrency: int = 8,
+        policy: UpstreamPolicy | None = None,
+        redis: Any = None,
     ) -> None:
+        """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
+        shared between processes through ``redis``)."""
         if not access_token:
             raise ValueError("WeidianAdapter needs a vdian access_token")
         self._access_token = access_token
         self._gateway_url = gateway_url
         self._slots = asyncio.Semaphore(concurrency)
         self.client = UpstreamClient(Channel.WEIDIAN, gateway_url, transport=transport,
-                                     timeout_s=timeout_s)
+                                     timeout_s=timeout_s, policy=policy, redis=redis)
 
     def __repr__(self) -> str:
         return f"WeidianAdapter(gateway_url={self._gateway_url!r})"
