@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from graph.context import Context
 from graph.errors import UserInputError
+from graph.listing_query import ListingQuery
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.entities import (
@@ -24,7 +25,7 @@ Seller.resolve_reference = classmethod(resolve_seller_reference)  # type: ignore
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query:
+class Query(ListingQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(

@@ -3,11 +3,16 @@ configured, the bundled sandbox (in process, through ``httpx.ASGITransport``) wh
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 
 from channels.alibaba import Alibaba1688AggregatorAdapter, Alibaba1688OpenAdapter
-from channels.base import ChannelAdapter, ChannelRegistry
+from channels.base import ChannelAdapter, ChannelRegistry, Searchable
 from channels.model import Channel
+from channels.policy import UpstreamPolicy, default_policy
 from channels.standard import StandardAdapter
 from channels.top import TopAdapter
 from channels.weidian import WeidianAdapter
@@ -16,16 +21,30 @@ from sandbox import credentials as sandbox
 from sandbox.app import create_sandbox_app
 
 SANDBOX_ORIGIN = "http://sandbox.invalid"
+#: The in-process sandbox's budget when no ``PRODUCTGRAPH_<CHANNEL>_QPS`` is set: generous,
+#: so tests and benchmarks are throttled only when they ask for it.
+SANDBOX_QPS = 10_000.0
+
+
+def upstream_policy(qps: float | None, upstream: str, *, sandboxed: bool) -> UpstreamPolicy:
+    """The channel's default policy with the configured QPS (``PRODUCTGRAPH_<CHANNEL>_QPS``)."""
+    policy = default_policy(upstream)
+    if qps is None and sandboxed:
+        qps = SANDBOX_QPS
+    return policy if qps is None else dataclasses.replace(policy, qps=qps)
 
 
 def build_registry(settings: Settings,
-                   sandbox_transport: httpx.AsyncBaseTransport | None = None) -> ChannelRegistry:
+                   sandbox_transport: httpx.AsyncBaseTransport | None = None, *,
+                   redis: Any = None) -> ChannelRegistry:
     """Adapters for every channel.
 
     A channel with its own credentials uses its official gateway (1688: the open platform,
     or the seed-004 aggregator); else the standard-model aggregator when
     ``PRODUCTGRAPH_STANDARD_URL`` is set; else the sandbox. ``sandbox_transport`` defaults to
-    an in-process sandbox.
+    an in-process sandbox. Each adapter's QPS budget comes from ``PRODUCTGRAPH_<CHANNEL>_QPS``;
+    with ``redis`` (a ``redis.asyncio.Redis``, the cache's when ``PRODUCTGRAPH_CACHE_URL`` is
+    Redis) the budgets and bans are shared by every worker and instance.
     """
     transport: httpx.AsyncBaseTransport | None = None
 
@@ -44,40 +63,48 @@ def build_registry(settings: Settings,
             app_key=top.app_key, app_secret=top.app_secret.value,
             session=top.session.value or None, sign_method=top.sign_method,
             gateway_url=top.gateway_url, item_method=top.item_method,
-            batch_method=top.batch_method or None, timeout_s=timeout))
+            batch_method=top.batch_method or None, timeout_s=timeout,
+            policy=upstream_policy(top.qps, "top", sandboxed=False), redis=redis))
     elif not settings.standard.url:
         adapters.append(TopAdapter(
             app_key=sandbox.TOP_APP_KEY, app_secret=sandbox.TOP_APP_SECRET,
             session=sandbox.TOP_SESSION, sign_method=top.sign_method,
             gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH, item_method=top.item_method,
-            batch_method=top.batch_method or None, transport=sandboxed(), timeout_s=timeout))
+            batch_method=top.batch_method or None, transport=sandboxed(), timeout_s=timeout,
+            policy=upstream_policy(top.qps, "top", sandboxed=True), redis=redis))
 
     ali = settings.alibaba_1688
     if ali.uses_open_platform:
         adapters.append(Alibaba1688OpenAdapter(
             app_key=ali.app_key, app_secret=ali.app_secret.value,
-            access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout))
+            access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout,
+            policy=upstream_policy(ali.qps, "alibaba", sandboxed=False), redis=redis))
     elif ali.uses_aggregator:
         adapters.append(Alibaba1688AggregatorAdapter(
             url=ali.aggregator_url, token=ali.aggregator_token.value,
-            shop_id=ali.shop_id or None, timeout_s=timeout))
+            shop_id=ali.shop_id or None, timeout_s=timeout,
+            policy=upstream_policy(ali.qps, "alibaba-aggregator", sandboxed=False), redis=redis))
     elif settings.standard.url:
         pass  # served by the standard aggregator below
     else:
         adapters.append(Alibaba1688OpenAdapter(
             app_key=sandbox.AOP_APP_KEY, app_secret=sandbox.AOP_APP_SECRET,
             access_token=sandbox.AOP_ACCESS_TOKEN, gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH,
-            transport=sandboxed(), timeout_s=timeout))
+            transport=sandboxed(), timeout_s=timeout,
+            policy=upstream_policy(ali.qps, "alibaba", sandboxed=True), redis=redis))
 
     wd = settings.weidian
     if wd.access_token:
         adapters.append(WeidianAdapter(access_token=wd.access_token.value,
-                                       gateway_url=wd.gateway_url, timeout_s=timeout))
+                                       gateway_url=wd.gateway_url, timeout_s=timeout,
+                                       policy=upstream_policy(wd.qps, "weidian", sandboxed=False),
+                                       redis=redis))
     elif not settings.standard.url:
         adapters.append(WeidianAdapter(
             access_token=sandbox.WEIDIAN_ACCESS_TOKEN,
             gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH, transport=sandboxed(),
-            timeout_s=timeout))
+            timeout_s=timeout, policy=upstream_policy(wd.qps, "weidian", sandboxed=True),
+            redis=redis))
 
     std = settings.standard
     if std.url:
@@ -86,5 +113,35 @@ def build_registry(settings: Settings,
         if rest:
             adapters.append(StandardAdapter(base_url=std.url, token=std.token.value,
                                             channels=rest, language=std.language or None,
-                                            timeout_s=timeout))
-    return ChannelRegistry(adapters)
+                                            timeout_s=timeout, redis=redis,
+                                            policy=upstream_policy(std.qps, "standard",
+                                                                   sandboxed=False)))
+    return ChannelRegistry(adapters, searchers=_searchers(settings, sandboxed, timeout))
+
+
+def _searchers(settings: Settings, sandboxed: Callable[[], httpx.AsyncBaseTransport],
+               timeout: float) -> dict[Channel, Searchable]:
+    """Who answers ``search``/``searchByImage`` per channel. The official gateways we use
+    cannot keyword-search the public marketplace (TOP's item APIs list only the session's
+    own shop), so: the standard aggregator for every channel when one is configured; else
+    the sandbox's aggregator for each channel still in sandbox mode; else nobody
+    (CAPABILITY_NOT_SUPPORTED)."""
+    std = settings.standard
+    if std.url:
+        aggregator = StandardAdapter(base_url=std.url, token=std.token.value,
+                                     channels=tuple(Channel), language=std.language or None,
+                                     timeout_s=timeout)
+        return dict.fromkeys(Channel, aggregator)
+    in_sandbox = [channel for channel, configured in (
+        (Channel.TAOBAO, settings.taobao.configured),
+        (Channel.TMALL, settings.taobao.configured),
+        (Channel.ALIBABA_1688, settings.alibaba_1688.uses_open_platform
+         or settings.alibaba_1688.uses_aggregator),
+        (Channel.WEIDIAN, bool(settings.weidian.access_token)),
+    ) if not configured]
+    if not in_sandbox:
+        return {}
+    sandbox_aggregator = StandardAdapter(
+        base_url=SANDBOX_ORIGIN + sandbox.STANDARD_PATH, token=sandbox.STANDARD_TOKEN,
+        channels=tuple(in_sandbox), transport=sandboxed(), timeout_s=timeout)
+    return dict.fromkeys(in_sandbox, sandbox_aggregator)
