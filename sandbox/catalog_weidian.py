@@ -1,6 +1,7 @@
-"""The sandbox's Weidian catalog: 61 items from a fixed seed, the same on every start.
+"""The sandbox's Weidian catalog: 62 items from a fixed seed, the same on every start.
 
-Item 1872265566 is the recorded ``vdian.item.get`` fixture (protocols/fixtures); the rest are
+Item 1872265566 is the recorded ``vdian.item.get`` fixture (protocols/fixtures), item
+1872265599 a colour x size item whose black XL is sold out; the rest are
 generated shop items: Chinese names, images on si.geilicdn.com, 0–20 SKUs whose titles use
 all three spellings the adapter understands (``原味``, ``红色 XL``, ``颜色:红色;尺码:XL``),
 and some sold out. Fields beyond what ``vdian.item.get`` returns (category, sales, listing
@@ -163,6 +164,23 @@ def _generate(count: int, seed: int = 20240601) -> list[WeidianItem]:
     return items
 
 
+def _black_xl_sold_out() -> WeidianItem:
+    """A hand-made item for variant selection: colour x size where black XL is sold out."""
+    skus = tuple(
+        WeidianSku(str(18722655990 + k), f"颜色:{colour};尺码:{size}", Decimal("129.00"), stock,
+                   f"BX-{k}")
+        for k, (colour, size, stock) in enumerate((("黑色", "L", 5), ("黑色", "XL", 0),
+                                                   ("白色", "L", 8), ("白色", "XL", 3))))
+    return WeidianItem(
+        itemid="1872265599", item_name="黑色XL售罄测试 纯棉卫衣", price=Decimal("129.00"),
+        stock=16, merchant_code="BX", imgs=("https://si.geilicdn.com/bx_800_800.jpg",),
+        skus=skus, shop=SHOPS[1], category_id="16", category_name="女装/女士精品", sales=7,
+        listed_at=datetime(2024, 5, 1, 10, 0, tzinfo=SHANGHAI))
+
+
+#: Item ``1872265599``: black XL sold out (variant selection tests).
+BLACK_XL_ITEM_ID = "1872265599"
+
 ITEMS: dict[str, WeidianItem] = {
-    item.itemid: item for item in (_nougat_fixture(), *_generate(60))
+    item.itemid: item for item in (_nougat_fixture(), _black_xl_sold_out(), *_generate(60))
 }
