@@ -17,11 +17,13 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from graph.context import Context
+from graph.metrics import metrics_endpoint
 from graph.schema import schema
 from graph.settings import Settings
 from graph.upstreams import build_registry
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
+from resolvers.part_cache import part_cache_from_settings
 
 #: Headers a cross-site HTML form cannot send; one must accompany a multipart request.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
@@ -69,8 +71,11 @@ def create_app(settings: Settings | None = None,
                sandbox_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """Build the productgraph ASGI app from settings (default: the environment)."""
     settings = settings or Settings.from_env()
-    registry = build_registry(settings, sandbox_transport)
-    fetcher = ProductFetcher(registry)
+    cache = part_cache_from_settings(settings.cache)
+    # With a Redis cache, the upstream QPS budgets and bans share its connection pool.
+    redis = getattr(cache.backend, "client", None) if cache is not None else None
+    registry = build_registry(settings, sandbox_transport, redis=redis)
+    fetcher = ProductFetcher(registry, cache)
     graphql_app = ProductGraphQL(fetcher, settings)
 
     async def healthz(request: Request) -> Response:
@@ -81,12 +86,14 @@ def create_app(settings: Settings | None = None,
         try:
             yield
         finally:
+            await fetcher.aclose()
             await registry.aclose()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
     )

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.errors import UserInputError
 from graph.listing_query import ListingQuery
+from graph.metrics import GraphQLMetrics
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.entities import (
@@ -126,7 +127,7 @@ def representation_problem(representation: object) -> str | None:
 
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    return ProductGraphSchema(query=Query, types=list(ENTITIES))
+    return ProductGraphSchema(query=Query, types=list(ENTITIES), extensions=[GraphQLMetrics])
 
 
 schema = create_schema()

@@ -8,8 +8,11 @@ object can be logged or shown in a traceback without leaking anything.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from channels.model import Part
+from graph.limits import OperationLimits
 
 
 class Secret:
@@ -99,6 +102,52 @@ class StandardSettings:
     qps: float | None = None
 
 
+#: Seconds a cached part is fresh. Price and stock (CORE) and the SKU matrix change often;
+#: images, the description, the shop and the Tmall SPU rarely.
+DEFAULT_CACHE_TTL_S: dict[Part, float] = {
+    Part.CORE: 60.0, Part.VARIANTS: 60.0,
+    Part.MEDIA: 3600.0, Part.DESCRIPTION: 3600.0, Part.SELLER: 3600.0, Part.CATALOG: 3600.0,
+}
+#: Seconds a part may be served stale (past its TTL, while one refresh runs or while the
+#: upstream is down or banning us). Past this age it is fetched as if never cached.
+DEFAULT_CACHE_MAX_AGE_S: dict[Part, float] = {
+    Part.CORE: 900.0, Part.VARIANTS: 900.0,
+    Part.MEDIA: 86400.0, Part.DESCRIPTION: 86400.0, Part.SELLER: 86400.0,
+    Part.CATALOG: 86400.0,
+}
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The shared part cache: ``url`` empty or ``memory://`` = in process, ``redis://…`` =
+    shared by every worker and instance, ``off`` = no cache (coalescing still applies).
+    ``url`` may carry a Redis password, so it is left out of the ``repr``."""
+
+    url: str = field(default="", repr=False)
+    ttl_s: dict[Part, float] = field(default_factory=lambda: dict(DEFAULT_CACHE_TTL_S))
+    max_age_s: dict[Part, float] = field(
+        default_factory=lambda: dict(DEFAULT_CACHE_MAX_AGE_S))
+    #: Seconds a "no such product" answer is remembered (0: never).
+    not_found_ttl_s: float = 30.0
+    #: Bound of the in-process cache, in parts (LRU eviction past it).
+    max_entries: int = 100_000
+    #: A Redis operation slower than this is abandoned and the cache bypassed.
+    timeout_s: float = 0.05
+
+    @property
+    def backend(self) -> str:
+        """``memory``, ``redis`` or ``off``."""
+        if self.url.lower() in ("off", "none", "disabled"):
+            return "off"
+        if self.url.startswith(("redis://", "rediss://", "unix://")):
+            return "redis"
+        return "memory"
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.url if self.backend == "redis" else None
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -112,6 +161,8 @@ class Settings:
     alibaba_1688: Alibaba1688Settings = field(default_factory=Alibaba1688Settings)
     weidian: WeidianSettings = field(default_factory=WeidianSettings)
     standard: StandardSettings = field(default_factory=StandardSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    serving: ServingSettings = field(default_factory=lambda: ServingSettings())
 
     @property
     def production(self) -> bool:
@@ -192,6 +243,7 @@ class Settings:
         workers = number("WORKERS", 1, int)
         port = number("PORT", 8000, int)
         timeout = number("UPSTREAM_TIMEOUT", 10.0)
+        cache = _cache_settings(get, number)
         return cls(
             env=mode,
             host=get("HOST", "127.0.0.1"),
@@ -203,4 +255,121 @@ class Settings:
             alibaba_1688=alibaba,
             weidian=weidian,
             standard=standard,
+            cache=cache,
+            serving=_serving_settings(get, number),
         )
+
+
+def _cache_settings(get: Callable[..., str], number: Callable[..., float | None]
+                    ) -> CacheSettings:
+    url = get("CACHE_URL")
+    if url and "://" not in url and url.lower() not in ("off", "none", "disabled"):
+        raise SettingsError(
+            "PRODUCTGRAPH_CACHE_URL must be memory://, redis://host:port/db or off; "
+            f"got {url.split('@')[-1]!r}")
+    ttl: dict[Part, float] = {}
+    max_age: dict[Part, float] = {}
+    global_max_age = number("CACHE_MAX_AGE", None)
+    for part in Part:
+        name = part.value.upper()
+        ttl[part] = number(f"CACHE_TTL_{name}", DEFAULT_CACHE_TTL_S[part]) or 0.0
+        default_age = max(global_max_age or DEFAULT_CACHE_MAX_AGE_S[part], ttl[part])
+        max_age[part] = number(f"CACHE_MAX_AGE_{name}", default_age) or 0.0
+        if max_age[part] < ttl[part]:
+            raise SettingsError(
+                f"PRODUCTGRAPH_CACHE_MAX_AGE_{name} ({max_age[part]:g} s) must be at least "
+                f"PRODUCTGRAPH_CACHE_TTL_{name} ({ttl[part]:g} s)")
+    raw_nf = get("CACHE_TTL_NOT_FOUND")
+    try:
+        not_found = float(raw_nf) if raw_nf else CacheSettings.not_found_ttl_s
+    except ValueError:
+        raise SettingsError(
+            f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be a number (0 = off), got {raw_nf!r}"
+        ) from None
+    if not_found < 0:
+        raise SettingsError(
+            f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be 0 or more, got {raw_nf!r}")
+    entries = number("CACHE_MAX_ENTRIES", CacheSettings.max_entries, int)
+    timeout_ms = number("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000)
+    return CacheSettings(url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
+                         max_entries=int(entries or CacheSettings.max_entries),
+                         timeout_s=float(timeout_ms or 50.0) / 1000)
+
+
+PERSISTED_QUERY_MODES = ("off", "apq", "safelist")
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    """How ``/graphql`` is exposed: operation limits, the mode's switches, access control,
+    persisted queries and the request deadline. ``None`` switches follow the mode
+    (development: on; production: off). See docs/operations.md."""
+
+    limits: OperationLimits = field(default_factory=OperationLimits)
+    introspection: bool | None = None
+    graphiql: bool | None = None
+    allow_get: bool | None = None
+    api_keys: tuple[Secret, ...] = ()
+    rate_limit_per_minute: int = 0
+    cors_origins: tuple[str, ...] = ()
+    persisted_queries: str = "apq"
+    persisted_queries_manifest: str = ""
+    persisted_queries_cache_size: int = 10_000
+    request_timeout_s: float = 30.0
+
+    def switch(self, name: str, production: bool) -> bool:
+        """``introspection``, ``graphiql`` or ``allow_get`` as it applies in this mode."""
+        value: bool | None = getattr(self, name)
+        return (not production) if value is None else value
+
+
+def _serving_settings(get: Callable[..., str], number: Callable[..., float | None]
+                      ) -> ServingSettings:
+    def flag(name: str) -> bool | None:
+        raw = get(name).lower()
+        if not raw:
+            return None
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"PRODUCTGRAPH_{name} must be true or false, got {raw!r}")
+
+    def count(name: str, default: int) -> int:
+        return int(number(name, default, int) or default)
+
+    base = OperationLimits()
+    limits = OperationLimits(
+        max_body_bytes=count("MAX_BODY_BYTES", base.max_body_bytes),
+        max_tokens=count("MAX_TOKENS", base.max_tokens),
+        max_depth=count("MAX_DEPTH", base.max_depth),
+        max_aliases=count("MAX_ALIASES", base.max_aliases),
+        max_root_fields=count("MAX_ROOT_FIELDS", base.max_root_fields),
+        max_directives=count("MAX_DIRECTIVES", base.max_directives),
+        max_operations=count("MAX_OPERATIONS", base.max_operations),
+        max_cost=count("MAX_COST", base.max_cost),
+    )
+    mode = get("PERSISTED_QUERIES", "apq").lower()
+    if mode not in PERSISTED_QUERY_MODES:
+        raise SettingsError(
+            f"PRODUCTGRAPH_PERSISTED_QUERIES must be one of {', '.join(PERSISTED_QUERY_MODES)}; "
+            f"got {mode!r}")
+    manifest = get("PERSISTED_QUERIES_MANIFEST")
+    if mode == "safelist" and not manifest:
+        raise SettingsError("PRODUCTGRAPH_PERSISTED_QUERIES=safelist needs "
+                            "PRODUCTGRAPH_PERSISTED_QUERIES_MANIFEST (a manifest JSON file)")
+    raw_rate = get("RATE_LIMIT_PER_MINUTE")
+    rate = count("RATE_LIMIT_PER_MINUTE", 1) if raw_rate and raw_rate != "0" else 0
+    return ServingSettings(
+        limits=limits,
+        introspection=flag("INTROSPECTION"),
+        graphiql=flag("GRAPHIQL"),
+        allow_get=flag("ALLOW_GET"),
+        api_keys=tuple(Secret(k.strip()) for k in get("API_KEYS").split(",") if k.strip()),
+        rate_limit_per_minute=rate,
+        cors_origins=tuple(o.strip() for o in get("CORS_ORIGINS").split(",") if o.strip()),
+        persisted_queries=mode,
+        persisted_queries_manifest=manifest,
+        persisted_queries_cache_size=count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
+        request_timeout_s=float(number("REQUEST_TIMEOUT", 30.0) or 30.0),
+    )

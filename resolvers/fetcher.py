@@ -1,28 +1,65 @@
-"""The process-wide side of loading: validate ids, then ask each channel in batches.
+"""The process-wide side of loading: validate ids, the shared cache, coalescing, batches.
 
 ``ProductFetcher`` is shared by every request of a process (the per-request loaders call
-it). It is where ids are validated against the channel's id form and split by the
-channel's batch limit, and it is the one place the cache and the in-flight coalescing of
-identical calls plug in.
+it). For each ``(channel, canonical id, part)`` a request needs it:
+
+1. looks the part up in the shared cache (``resolvers.part_cache``): a fresh entry is
+   served; a stale one (past its TTL, within its max age) is served at once and one
+   background refresh is started unless one already runs — if that refresh fails (the
+   upstream is down, banning us with TOP code 7, or timing out) the stale part keeps being
+   served until its max age;
+2. joins the upstream call already in flight for that key, if any (single flight: a
+   thousand identical concurrent queries cost one upstream call);
+3. starts batches — split by the channel's ``batch_limit``, all at once — only for the
+   keys nobody is fetching, registering one future per key that the batch resolves.
+
+Batches run as their own tasks, and requesters wait with ``asyncio.wait`` (which never
+cancels what it waits for): a client that disconnects cancels only its own wait; the
+batch still answers every other waiter and, when nobody waits any more, it runs to the
+end anyway and fills the cache — the upstream call (and its QPS slot) is already paid for,
+and the next query for the same product then costs nothing.
+
+What is cached: only parts an upstream call answered completely (a part the adapter left
+unloaded is passed on but not stored), never an error — except ``NotFound``, remembered
+for ``PRODUCTGRAPH_CACHE_TTL_NOT_FOUND`` seconds (30 by default): a deleted item asked for
+over and over would otherwise cost one upstream call per query, and 30 s is short enough
+for a relisted item to come back quickly.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 
-from channels.base import ChannelRegistry
-from channels.errors import ChannelError, UpstreamError
+from channels.base import ChannelAdapter, ChannelRegistry
+from channels.errors import ChannelError, NotFound, UpstreamError
 from channels.model import Channel, Part, ProductRecord
+from resolvers.part_cache import CachedPart, PartCache
+
+log = logging.getLogger("productgraph.fetcher")
 
 Answer = ProductRecord | BaseException
+#: ``(channel, canonical source id, part)``: the unit that is cached and coalesced.
+Key = tuple[Channel, str, Part]
+#: What a key resolves to: the part's record, ``None`` (loaded, empty) or an error.
+PartAnswer = object
+
+ALL_PARTS = frozenset(Part)
 
 
 class ProductFetcher:
-    """Fetches parts of products from the channels, one batch per ``batch_limit`` ids."""
+    """Fetches parts of products through the cache and the channels, one upstream call per
+    key at a time across all requests, one batch per ``batch_limit`` ids."""
 
-    def __init__(self, registry: ChannelRegistry) -> None:
+    def __init__(self, registry: ChannelRegistry, cache: PartCache | None = None) -> None:
+        """``cache`` ``None`` disables caching; in-flight coalescing always applies."""
         self.registry = registry
+        self.cache = cache
+        self._inflight: dict[Key, asyncio.Future[PartAnswer]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: Background refreshes of stale entries started (each deduplicated per key).
+        self.refreshes_started = 0
 
     async def fetch(
         self, channel: Channel, wanted: Mapping[str, frozenset[Part]]
@@ -34,36 +71,177 @@ class ProductFetcher:
         except ChannelError as exc:
             return dict.fromkeys(wanted, exc)
 
-        valid: dict[str, str] = {}  # canonical id -> id as asked
-        for source_id in wanted:
+        asked_as: dict[str, list[str]] = {}  # canonical id -> the ids as asked
+        needed: dict[str, set[Part]] = {}
+        for source_id, parts in wanted.items():
             try:
-                valid[adapter.validate_source_id(channel, source_id)] = source_id
+                canonical = adapter.validate_source_id(channel, source_id)
             except ChannelError as exc:
                 answers[source_id] = exc
-        if not valid:
+                continue
+            asked_as.setdefault(canonical, []).append(source_id)
+            needed.setdefault(canonical, set()).update(parts or (Part.CORE,))
+        if not needed:
             return answers
 
-        parts: frozenset[Part] = frozenset().union(*(wanted[s] for s in valid.values()))
-        ids = list(valid)
-        size = max(1, adapter.batch_limit)
-        chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
-        results = await asyncio.gather(
-            *(adapter.fetch(channel, chunk, parts) for chunk in chunks), return_exceptions=True
-        )
-        for chunk, result in zip(chunks, results, strict=True):
-            for canonical in chunk:
-                asked = valid[canonical]
-                if isinstance(result, BaseException):
-                    answers[asked] = _as_channel_error(result, channel)
-                else:
-                    answers[asked] = result.get(canonical) or UpstreamError(
-                        f"{channel.name} returned no answer for {canonical}", channel=channel
-                    )
+        keys: list[Key] = [(channel, c, p) for c, parts in needed.items() for p in parts]
+        values: dict[Key, PartAnswer] = {}
+        missing: list[Key] = keys
+        stale: list[Key] = []
+        if self.cache is not None:
+            missing = []
+            for key, lookup in zip(keys, await self.cache.get_many(keys), strict=True):
+                if lookup.entry is None:
+                    missing.append(key)
+                    continue
+                values[key] = _answer_of(lookup.entry, channel)
+                if lookup.stale:
+                    stale.append(key)
+
+        # No await from here to the registration: a key is either in flight or started.
+        waiting: dict[Key, asyncio.Future[PartAnswer]] = {}
+        to_start: list[Key] = []
+        for key in missing:
+            future = self._inflight.get(key)
+            if future is None:
+                to_start.append(key)
+            else:
+                waiting[key] = future
+        waiting.update(self._start(adapter, channel, to_start))
+        refresh = [key for key in stale if key not in self._inflight]
+        if refresh:
+            self.refreshes_started += len(refresh)
+            self._start(adapter, channel, refresh)  # nobody waits: served stale meanwhile
+
+        if waiting:
+            await asyncio.wait(set(waiting.values()))
+            for key, future in waiting.items():
+                values[key] = future.result()
+
+        for canonical, asked in asked_as.items():
+            answer = _record_of(channel, canonical, needed[canonical], values)
+            for source_id in asked:
+                answers[source_id] = answer
         return answers
+
+    def _start(self, adapter: ChannelAdapter, channel: Channel,
+               keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:
+        """Register a future per key and start the batches that resolve them."""
+        if not keys:
+            return {}
+        parts_of: dict[str, set[Part]] = {}
+        for _, source_id, part in keys:
+            parts_of.setdefault(source_id, set()).add(part)
+        ids = list(parts_of)
+        size = max(1, adapter.batch_limit)
+        loop = asyncio.get_running_loop()
+        started: dict[Key, asyncio.Future[PartAnswer]] = {}
+        for i in range(0, len(ids), size):
+            chunk = ids[i:i + size]
+            # One call carries the union of the parts its ids need (TOP's ``fields``).
+            parts = frozenset().union(*(parts_of[s] for s in chunk))
+            futures: dict[Key, asyncio.Future[PartAnswer]] = {}
+            for source_id in chunk:
+                for part in parts_of[source_id]:
+                    key = (channel, source_id, part)
+                    futures[key] = self._inflight[key] = loop.create_future()
+            task = asyncio.create_task(self._run_batch(adapter, channel, chunk, parts, futures))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started.update(futures)
+        return started
+
+    async def _run_batch(self, adapter: ChannelAdapter, channel: Channel, ids: list[str],
+                         parts: frozenset[Part],
+                         futures: dict[Key, asyncio.Future[PartAnswer]]) -> None:
+        to_cache: dict[Key, object | None] = {}
+        not_found: dict[str, list[Key]] = {}
+        try:
+            result: Mapping[str, object]
+            try:
+                result = await adapter.fetch(channel, ids, parts)
+            except Exception as exc:
+                result = dict.fromkeys(ids, _as_channel_error(exc, channel))
+            for source_id in ids:
+                answer: object = result.get(source_id) or UpstreamError(
+                    f"{channel.name} returned no answer for {source_id}", channel=channel)
+                if isinstance(answer, ProductRecord):
+                    storable = (answer.loaded_parts() if adapter.parts_per_call >= ALL_PARTS
+                                else parts & answer.loaded_parts())
+                    for part in storable:
+                        to_cache[(channel, source_id, part)] = answer.part(part)
+                    for part in parts:
+                        _resolve(futures.get((channel, source_id, part)), answer.part(part))
+                else:
+                    if isinstance(answer, NotFound):
+                        not_found.setdefault(answer.message, []).extend(
+                            (channel, source_id, p) for p in parts)
+                    for part in parts:
+                        _resolve(futures.get((channel, source_id, part)), answer)
+            # Waiters have their answers; keys stay "in flight" (done) until the cache has
+            # them, so no request in between starts a second call for the same key.
+            if self.cache is not None:
+                if to_cache:
+                    await self.cache.put_many(to_cache)
+                for message, keys in not_found.items():
+                    await self.cache.put_not_found(keys, message)
+        finally:
+            for key, future in futures.items():
+                _resolve(future, UpstreamError(
+                    f"{channel.name} fetch was interrupted", channel=channel))
+                if self._inflight.get(key) is future:
+                    del self._inflight[key]
+
+    @property
+    def in_flight(self) -> int:
+        """Keys being fetched right now (for tests and diagnostics)."""
+        return sum(1 for f in self._inflight.values() if not f.done())
+
+    async def drain(self) -> None:
+        """Wait for every batch in flight, background refreshes included."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self.cache is not None:
+            await self.cache.aclose()
+
+
+def _resolve(future: asyncio.Future[PartAnswer] | None, answer: PartAnswer) -> None:
+    if future is not None and not future.done():
+        future.set_result(answer)
+
+
+def _answer_of(entry: CachedPart, channel: Channel) -> PartAnswer:
+    if entry.missing is not None:
+        return NotFound(entry.missing, channel=channel)
+    return entry.value
+
+
+def _record_of(channel: Channel, source_id: str, parts: set[Part],
+               values: Mapping[Key, PartAnswer]) -> Answer:
+    """One record from its parts' answers, or the first error among them."""
+    loaded: dict[str, object] = {}
+    empty: set[Part] = set()
+    for part in sorted(parts, key=lambda p: p.value):
+        value = values[(channel, source_id, part)]
+        if isinstance(value, BaseException):
+            return value
+        if value is None:
+            empty.add(part)
+        else:
+            loaded[part.value] = value
+    return ProductRecord(channel, source_id, **loaded,  # type: ignore[arg-type]
+                         empty_parts=frozenset(empty))
 
 
 def _as_channel_error(exc: BaseException, channel: Channel) -> BaseException:
-    if isinstance(exc, ChannelError | asyncio.CancelledError):
+    if isinstance(exc, ChannelError):
         return exc
+    log.exception("adapter %s raised instead of returning an error", channel.name,
+                  exc_info=exc)
     return UpstreamError(f"{channel.name} upstream failed ({type(exc).__name__})",
                          channel=channel)

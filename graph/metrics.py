@@ -1,0 +1,65 @@
+"""GraphQL request metrics and the ``GET /metrics`` endpoint (Prometheus text format).
+
+Everything is on prometheus-client's default registry, so ``/metrics`` shows, besides the
+two families below, the upstream families of ``channels.metrics``
+(``productgraph_upstream_requests_total{channel,method,outcome}``,
+``productgraph_upstream_latency_seconds{channel,method}`` …) and the cache's
+``productgraph_cache_requests_total{part,result}`` (``resolvers.part_cache``).
+
+    productgraph_graphql_requests_total{outcome}   ok | partial (data and errors) | error
+    productgraph_graphql_latency_seconds           one operation, parse to result
+
+Several uvicorn workers each keep their own registry, so one scrape sees one worker.
+prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, one mmap file per
+process and metric, gauges need a merge mode, a collector that reads the directory) would
+aggregate them; it is not set up here: run one worker per container, or scrape each worker
+on its own port.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.extensions import SchemaExtension
+
+GRAPHQL_REQUESTS = Counter(
+    "productgraph_graphql_requests",
+    "GraphQL operations by outcome: ok, partial (data with errors), error (no data).",
+    ["outcome"],
+)
+GRAPHQL_LATENCY = Histogram(
+    "productgraph_graphql_latency_seconds",
+    "Time to answer one GraphQL operation.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+class GraphQLMetrics(SchemaExtension):
+    """Counts every operation by outcome and observes its latency."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            GRAPHQL_LATENCY.observe(time.perf_counter() - started)
+            GRAPHQL_REQUESTS.labels(self._outcome()).inc()
+
+    def _outcome(self) -> str:
+        context = self.execution_context
+        result = context.result
+        errors = (result.errors if result is not None else None) or \
+            context.pre_execution_errors
+        if not errors:
+            return "ok"
+        data = result.data if result is not None else None
+        return "partial" if data else "error"
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """``GET /metrics``: the default registry in the Prometheus text format."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
