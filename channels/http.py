@@ -8,11 +8,13 @@ error message: those carry app keys, sessions and tokens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -43,6 +45,13 @@ class _SlotCredit:
 
 
 _slot_credit: ContextVar[_SlotCredit | None] = ContextVar("_slot_credit", default=None)
+
+#: Watches every upstream request sent in this context: called with the channel and the
+#: api, it returns a context manager held open for the request (graph/observability.py
+#: counts the calls per GraphQL request and opens a tracing span).
+RequestObserver = Callable[[Channel, str], AbstractContextManager[object]]
+request_observer: ContextVar[RequestObserver | None] = ContextVar("request_observer",
+                                                                   default=None)
 
 
 class UpstreamClient:
@@ -120,10 +129,12 @@ class UpstreamClient:
         else:
             await self._acquire_slot()
         self.calls[api] += 1
+        observer = request_observer.get()
         try:
-            return await self._http.request(
-                http_method, url, params=params, data=data, json=json, headers=headers
-            )
+            with observer(self.channel, api) if observer else contextlib.nullcontext():
+                return await self._http.request(
+                    http_method, url, params=params, data=data, json=json, headers=headers
+                )
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"{self.channel.name} did not answer {api} in time", channel=self.channel
