@@ -36,7 +36,9 @@ from graph.listing_types import (
 )
 from graph.types import Product
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
-from resolvers.selection import product_parts
+from resolvers.selection import PART_OF_FIELD, product_parts
+from resolvers.selection import _children as selection_children
+from resolvers.selection import _fields as selection_fields
 
 if TYPE_CHECKING:
     from strawberry.file_uploads import Upload
@@ -48,12 +50,21 @@ MAX_SEARCH_FIRST = 100
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_URL_LENGTH = 2048
 SHOP_CHANNELS = (Channel.TAOBAO, Channel.TMALL)
+CORE_FIELDS = frozenset(name for name, part in PART_OF_FIELD.items() if part is Part.CORE)
 
 _SEARCH_SORTS = {ProductSortKey.RELEVANCE: "relevance", ProductSortKey.SALES: "sales",
                  ProductSortKey.NEWEST: "newest"}
 _SHOP_SORTS = {ShopProductSortKey.MODIFIED: "modified", ShopProductSortKey.LIST_TIME: "list_time",
                ShopProductSortKey.DELIST_TIME: "delist_time", ShopProductSortKey.STOCK: "num",
                ShopProductSortKey.SALES: "sold_quantity"}
+
+
+#: Product fields a seed-003 list item answers in full (its CORE is otherwise partial).
+SEARCH_CORE_FIELDS = frozenset({"sourceUrl", "title", "price"})
+#: ... and those a ``taobao.items.onsale.get`` Item answers.
+ONSALE_CORE_FIELDS = SEARCH_CORE_FIELDS | {
+    "totalStock", "availableForSale", "salesCount", "category", "status", "listedAt",
+    "updatedAt"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +100,14 @@ async def window(fetch: FetchPage, start: int, first: int) -> Page:
 
 
 async def connection(info: Info[Context, Any], fetch: FetchPage, *, first: int,
-                     after: str | None, query: str) -> tuple[list[ProductEdge], PageInfo,
-                                                             Page]:
+                     after: str | None, query: str, core_fields: frozenset[str]
+                     ) -> tuple[list[ProductEdge], PageInfo, Page]:
     start = decode_cursor(after, query) + 1 if after is not None else 0
     try:
         page = await window(fetch, start, first)
     except ChannelError as exc:
         raise to_graphql_error(exc) from exc
-    records = await with_details(info, page.items)
+    records = await with_details(info, page.items, core_fields)
     edges = [ProductEdge(cursor=encode_cursor(start + i, first, query), record=r, error=e)
              for i, (r, e) in enumerate(records)]
     end = start + len(edges)
@@ -107,17 +118,34 @@ async def connection(info: Info[Context, Any], fetch: FetchPage, *, first: int,
     return edges, info_, page
 
 
-async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord]
-                       ) -> list[tuple[ProductRecord, Exception | None]]:
+def node_fields(info: Info[Context, Any]) -> set[str]:
+    """The names of the fields selected on ``edges { node { … } }``."""
+    raw = info._raw_info
+    fields = list(selection_fields(
+        (c for node in raw.field_nodes for c in selection_children(node)), raw.fragments))
+    for step in ("edges", "node"):
+        fields = [c for f in fields if f.name.value == step
+                  for c in selection_fields(selection_children(f), raw.fragments)]
+    return {f.name.value for f in fields}
+
+
+async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord],
+                       core_fields: frozenset[str]) -> list[tuple[ProductRecord, Exception | None]]:
     """Each listing record with the parts the query selects and the listing lacks, all
-    loaded in one wave; a product whose detail fails keeps its error beside it."""
+    loaded in one wave; a product whose detail fails keeps its error beside it.
+
+    A listing's CORE is partial: when the query selects a core field the listing does not
+    answer (``core_fields``), CORE is loaded too and the detail's CORE replaces it.
+    """
     wanted = product_parts(info, ("edges", "node"))
     missing: set[Part] = set()
+    if Part.CORE in wanted and node_fields(info) & CORE_FIELDS - core_fields:
+        missing.add(Part.CORE)
     for record in records:
         missing |= wanted - record.loaded_parts()
     if not missing or not records:
         return [(r, None) for r in records]
-    needy = [r for r in records if wanted - r.loaded_parts()]
+    needy = [r for r in records if Part.CORE in missing or wanted - r.loaded_parts()]
     answers = await info.context.loader.load_products_or_errors(
         [(r.channel, r.source_id) for r in needy], missing)
     loaded = {(r.channel, r.source_id): a for r, a in zip(needy, answers, strict=True)}
@@ -129,8 +157,8 @@ async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord
         elif isinstance(answer, BaseException):
             result.append((record, to_graphql_error(answer)))
         else:
-            # The listing's own parts win, so a field reads the same whatever else is selected.
-            result.append((record.merged(answer), None))
+            # The detail's parts win; the listing fills in what the detail did not load.
+            result.append((answer.merged(record), None))
     return result
 
 
@@ -187,7 +215,8 @@ async def resolve_search(
 
     key = fingerprint("search", channel.value, keyword, str(price_min), str(price_max),
                       category_id, bool(f.in_stock_only), sort)
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key)
+    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
+                                              core_fields=SEARCH_CORE_FIELDS)
     return ProductConnection(edges=edges, page_info=page_info, total_count=page.total)
 
 
@@ -261,7 +290,8 @@ async def resolve_search_by_image(
                                                  page=page, page_size=size)
         return Page(listing.items, listing.total, listing.region)
 
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key)
+    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
+                                              core_fields=SEARCH_CORE_FIELDS)
     region = None
     if page.region is not None:
         x1, y1, x2, y2 = page.region
@@ -319,7 +349,8 @@ async def resolve_shop_products(
         return Page(listing.items, listing.total)
 
     key = fingerprint("shop", channel.value, keyword, start, end, order_by)
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key)
+    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
+                                              core_fields=ONSALE_CORE_FIELDS)
     return ProductConnection(edges=edges, page_info=page_info, total_count=page.total)
 
 
