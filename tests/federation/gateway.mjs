@@ -8,7 +8,8 @@ import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 
 const gateway = new ApolloGateway({ supergraphSdl: readFileSync(process.env.SUPERGRAPH, "utf8") });
-const server = new ApolloServer({ gateway });
+// Subgraph errors pass through with their extensions (code, serviceName), without Node stacks.
+const server = new ApolloServer({ gateway, includeStacktraceInErrorResponses: false });
 const port = Number(process.env.PORT || 4000);
 const { url } = await startStandaloneServer(server, { listen: { host: "127.0.0.1", port } });
 console.log(`gateway at ${url}`);
