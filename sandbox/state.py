@@ -7,6 +7,7 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -35,29 +36,81 @@ class SandboxState:
     #: Arrival times (``time.time()``) of the calls in the last second, for ``qps_limit``.
     recent_calls: deque[float] = field(default_factory=deque)
     qps_ban_until: float = 0.0
+    #: Calls per (second, gateway), for the peak rate each gateway saw.
+    per_second_by_gateway: Counter[tuple[int, str]] = field(default_factory=Counter)
+    #: TOP calls being answered right now, and TOP calls whose client hung up while the
+    #: gateway was still working on them (the caller cancelled its request).
+    in_flight: int = 0
+    disconnected: int = 0
 
     def record(self, api: str) -> None:
         self.calls[api] += 1
-        self.per_second[int(time.time())] += 1
+        second = int(time.time())
+        self.per_second[second] += 1
+        self.per_second_by_gateway[(second, gateway_of(api))] += 1
 
     def stats(self) -> dict[str, object]:
         return {
             "calls": dict(self.calls),
             "total": sum(self.calls.values()),
             "peakPerSecond": max(self.per_second.values(), default=0),
+            "peakPerSecondByGateway": self.peaks_by_gateway(),
+            "inFlight": self.in_flight,
+            "disconnected": self.disconnected,
             "lastParams": {api: dict(params) for api, params in self.last_params.items()},
         }
+
+    def peaks_by_gateway(self) -> dict[str, int]:
+        peaks: dict[str, int] = {}
+        for (_, gateway), count in self.per_second_by_gateway.items():
+            peaks[gateway] = max(peaks.get(gateway, 0), count)
+        return peaks
 
     def reset(self) -> None:
         self.calls.clear()
         self.per_second.clear()
+        self.per_second_by_gateway.clear()
+        self.disconnected = 0
         self.last_params.clear()
         self.recent_calls.clear()
         self.qps_ban_until = 0.0
 
-    async def delay(self) -> None:
-        if self.faults.latency_ms > 0:
+    async def delay(self, request: Any = None) -> bool:
+        """Wait the injected latency. Given the Starlette ``request`` (body already read),
+        stop early when its client hangs up, count it, and return True."""
+        if self.faults.latency_ms <= 0:
+            return False
+        if request is None:
             await asyncio.sleep(self.faults.latency_ms / 1000)
+            return False
+        watcher = asyncio.ensure_future(_hung_up(request))
+        try:
+            done, _ = await asyncio.wait({watcher}, timeout=self.faults.latency_ms / 1000)
+        finally:
+            watcher.cancel()
+        if watcher in done and not watcher.cancelled() and watcher.result():
+            self.disconnected += 1
+            return True
+        return False
 
     def roll(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate
+
+
+async def _hung_up(request: Any) -> bool:
+    """Wait for the client of ``request`` to disconnect (ASGI ``http.disconnect``)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return True
+
+
+def gateway_of(api: str) -> str:
+    """Which emulated gateway an upstream API name belongs to."""
+    if api.startswith("taobao.") or api == "<missing method>":
+        return "top"
+    if api.startswith("vdian."):
+        return "weidian"
+    if api.startswith("standard."):
+        return "standard"
+    return "1688"

@@ -407,6 +407,13 @@ class TopGateway:
         self.state = state
 
     async def handle(self, request: Request) -> Response:
+        self.state.in_flight += 1
+        try:
+            return await self.answer(request)
+        finally:
+            self.state.in_flight -= 1
+
+    async def answer(self, request: Request) -> Response:
         params = await read_params(request)
         method = params.get("method", "")
         self.state.record(method or "<missing method>")
@@ -415,7 +422,8 @@ class TopGateway:
         }
         now = time.time()
         self.state.recent_calls.append(now)
-        await self.state.delay()
+        if await self.state.delay(request):
+            return Response(status_code=499)  # the caller hung up: nobody reads this
 
         injected = await self.injected_fault(method)
         if injected is not None:
