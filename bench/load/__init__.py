@@ -1,0 +1,1 @@
+"""The load-and-fault benchmark: ``python -m bench.load``."""
