@@ -10,8 +10,9 @@ it). For each ``(channel, canonical id, part)`` a request needs it:
    served until its max age;
 2. joins the upstream call already in flight for that key, if any (single flight: a
    thousand identical concurrent queries cost one upstream call);
-3. starts batches — split by the channel's ``batch_limit``, all at once — only for the
-   keys nobody is fetching, registering one future per key that the batch resolves.
+3. registers one future per key nobody is fetching; on the loop's next turn the keys every
+   request registered meanwhile are split by the channel's ``batch_limit`` into batches
+   that all start at once (so concurrent queries for different products share calls too).
 
 Batches run as their own tasks, and requesters wait with ``asyncio.wait`` (which never
 cancels what it waits for): a client that disconnects cancels only its own wait; the
@@ -58,6 +59,7 @@ class ProductFetcher:
         self.cache = cache
         self._inflight: dict[Key, asyncio.Future[PartAnswer]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: dict[Channel, _PendingBatches] = {}
         #: Background refreshes of stale entries started (each deduplicated per key).
         self.refreshes_started = 0
 
@@ -126,30 +128,38 @@ class ProductFetcher:
 
     def _start(self, adapter: ChannelAdapter, channel: Channel,
                keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:
-        """Register a future per key and start the batches that resolve them."""
+        """Register a future per key; the batches that resolve them start on the loop's next
+        turn, together with the keys other requests start meanwhile (cross-request batching:
+        a hundred concurrent one-product queries cost five batch calls, not a hundred)."""
         if not keys:
             return {}
-        parts_of: dict[str, set[Part]] = {}
-        for _, source_id, part in keys:
-            parts_of.setdefault(source_id, set()).add(part)
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(channel)
+        if pending is None:
+            pending = self._pending[channel] = _PendingBatches(adapter)
+            loop.call_soon(self._flush, channel)
+        started: dict[Key, asyncio.Future[PartAnswer]] = {}
+        for key in keys:
+            started[key] = self._inflight[key] = loop.create_future()
+            pending.parts_of.setdefault(key[1], set()).add(key[2])
+        pending.futures.update(started)
+        return started
+
+    def _flush(self, channel: Channel) -> None:
+        """Start the batches of every key registered for ``channel`` since the last flush."""
+        pending = self._pending.pop(channel)
+        adapter, parts_of = pending.adapter, pending.parts_of
         ids = list(parts_of)
         size = max(1, adapter.batch_limit)
-        loop = asyncio.get_running_loop()
-        started: dict[Key, asyncio.Future[PartAnswer]] = {}
         for i in range(0, len(ids), size):
             chunk = ids[i:i + size]
             # One call carries the union of the parts its ids need (TOP's ``fields``).
             parts = frozenset().union(*(parts_of[s] for s in chunk))
-            futures: dict[Key, asyncio.Future[PartAnswer]] = {}
-            for source_id in chunk:
-                for part in parts_of[source_id]:
-                    key = (channel, source_id, part)
-                    futures[key] = self._inflight[key] = loop.create_future()
+            futures = {(channel, s, p): pending.futures[(channel, s, p)]
+                       for s in chunk for p in parts_of[s]}
             task = asyncio.create_task(self._run_batch(adapter, channel, chunk, parts, futures))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            started.update(futures)
-        return started
 
     async def _run_batch(self, adapter: ChannelAdapter, channel: Channel, ids: list[str],
                          parts: frozenset[Part],
@@ -208,6 +218,17 @@ class ProductFetcher:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         if self.cache is not None:
             await self.cache.aclose()
+
+
+class _PendingBatches:
+    """Keys of one channel registered during this turn of the event loop."""
+
+    __slots__ = ("adapter", "futures", "parts_of")
+
+    def __init__(self, adapter: ChannelAdapter) -> None:
+        self.adapter = adapter
+        self.parts_of: dict[str, set[Part]] = {}
+        self.futures: dict[Key, asyncio.Future[PartAnswer]] = {}
 
 
 def _resolve(future: asyncio.Future[PartAnswer] | None, answer: PartAnswer) -> None:

@@ -263,7 +263,8 @@ class PartCache:
         await self._guarded(self.backend.clear)
 
     async def aclose(self) -> None:
-        close = getattr(self.backend, "close", None)
+        client = getattr(self.backend, "client", None)   # RedisCache: redis.asyncio.Redis
+        close = client.aclose if client is not None else getattr(self.backend, "close", None)
         if close is not None:
             try:
                 await close()
