@@ -11,15 +11,27 @@ from typing import Any
 import httpx
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
+from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.context import Context
 from graph.metrics import metrics_endpoint
+from graph.observability import (
+    REQUEST_ID_HEADER,
+    RequestLogMiddleware,
+    install_log_redaction,
+    readiness,
+)
+from graph.persisted import PersistedQueries, load_manifest
 from graph.schema import schema
-from graph.settings import Settings
+from graph.serving import STATIC_DIR, STATIC_PATH, HardenedGraphQL
+from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
@@ -31,16 +43,23 @@ PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "gra
 MAX_MULTIPART_BYTES = MAX_IMAGE_BYTES + 64 * 1024
 
 
-class ProductGraphQL(GraphQL[Context, None]):
-    """strawberry's ASGI view with productgraph's per-request context."""
+class ProductGraphQL(HardenedGraphQL):
+    """strawberry's ASGI view with productgraph's per-request context, operation limits,
+    modes and persisted queries (graph/serving.py)."""
 
-    def __init__(self, fetcher: ProductFetcher, settings: Settings) -> None:
+    def __init__(self, fetcher: ProductFetcher, settings: Settings,
+                 persisted: PersistedQueries | None = None) -> None:
         # Multipart (the GraphQL multipart request spec) carries `searchByImage(image:)`.
-        super().__init__(schema, graphql_ide=None if settings.production else "graphiql",
-                         allow_queries_via_get=not settings.production,
+        super().__init__(schema, settings, persisted=persisted or PersistedQueries(),
                          multipart_uploads_enabled=True)
         self.fetcher = fetcher
         self.settings = settings
+
+    def body_limit(self, scope: Scope) -> int:
+        for name, value in scope.get("headers", []):
+            if name == b"content-type" and value.startswith(b"multipart/"):
+                return max(MAX_MULTIPART_BYTES, super().body_limit(scope))
+        return super().body_limit(scope)
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """CSRF and size guard for multipart. ``multipart/form-data`` is a "simple" content
@@ -62,7 +81,7 @@ class ProductGraphQL(GraphQL[Context, None]):
                                      "bytes (one image of at most 5 MB)")
         return await super().parse_multipart(request)
 
-    async def get_context(self, request: Any, response: Any) -> Context:
+    async def build_context(self, request: Any, response: Any) -> Context:
         return Context(fetcher=self.fetcher, registry=self.fetcher.registry,
                        max_ids=self.settings.max_ids, request=request, response=response)
 
@@ -71,15 +90,31 @@ def create_app(settings: Settings | None = None,
                sandbox_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """Build the productgraph ASGI app from settings (default: the environment)."""
     settings = settings or Settings.from_env()
+    install_log_redaction()
     cache = part_cache_from_settings(settings.cache)
     # With a Redis cache, the upstream QPS budgets and bans share its connection pool.
     redis = getattr(cache.backend, "client", None) if cache is not None else None
     registry = build_registry(settings, sandbox_transport, redis=redis)
     fetcher = ProductFetcher(registry, cache)
-    graphql_app = ProductGraphQL(fetcher, settings)
+    serving = settings.serving
+    manifest = None
+    if serving.persisted_queries == "safelist":
+        try:
+            manifest = load_manifest(serving.persisted_queries_manifest)
+        except ValueError as exc:
+            raise SettingsError(f"PRODUCTGRAPH_PERSISTED_QUERIES_MANIFEST: {exc}") from None
+    persisted = PersistedQueries(serving.persisted_queries, redis=redis, manifest=manifest,
+                                 capacity=serving.persisted_queries_cache_size)
+    graphql_app = ProductGraphQL(fetcher, settings, persisted)
 
     async def healthz(request: Request) -> Response:
+        """The process is alive (no dependency is checked)."""
         return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """Ready to serve: the cache backend answers; each channel's circuit state."""
+        body = await readiness(registry, redis)
+        return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,11 +128,36 @@ def create_app(settings: Settings | None = None,
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
+            Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
         ],
+        middleware=_middleware(settings, redis),
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.fetcher = fetcher
     app.state.registry = registry
     return app
+
+
+def _middleware(settings: Settings, redis: Any) -> list[Middleware]:
+    """Outermost first: request id and access log, CORS, then API keys and rate limit."""
+    serving = settings.serving
+    stack = [Middleware(RequestLogMiddleware)]
+    if serving.cors_origins:
+        stack.append(Middleware(
+            CORSMiddleware, allow_origins=list(serving.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER,
+                           "Apollo-Require-Preflight", "X-Apollo-Operation-Name",
+                           "GraphQL-Preflight"],
+            expose_headers=[REQUEST_ID_HEADER, "RateLimit-Limit", "RateLimit-Remaining",
+                            "RateLimit-Reset", "Retry-After"],
+            max_age=600))
+    limiter = (RateLimiter(serving.rate_limit_per_minute, redis=redis)
+               if serving.rate_limit_per_minute else None)
+    keys = ApiKeys(serving.api_keys)
+    if keys or limiter:
+        stack.append(Middleware(AccessControlMiddleware, keys=keys, limiter=limiter))
+    return stack

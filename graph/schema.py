@@ -9,6 +9,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import Info
 
 from graph.context import Context
+from graph.documents import PreparedDocumentExtension
 from graph.errors import UserInputError
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
@@ -127,7 +128,8 @@ def representation_problem(representation: object) -> str | None:
 
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    return ProductGraphSchema(query=Query, types=list(ENTITIES), extensions=[GraphQLMetrics])
+    return ProductGraphSchema(query=Query, types=list(ENTITIES),
+                              extensions=[GraphQLMetrics, PreparedDocumentExtension])
 
 
 schema = create_schema()

@@ -1,0 +1,198 @@
+"""Observability: request ids, one JSON access-log line per request, tracing, health.
+
+- ``X-Request-Id``: taken from the request when it is 1–128 characters of
+  ``[A-Za-z0-9._:-]``, else a fresh one; always returned.
+- ``productgraph.access``: one JSON line per request — request id, method, path, status,
+  duration, operation names, upstream calls, error codes, cost, and the API key's id
+  (a digest prefix, never the key). /healthz, /readyz and /metrics log at DEBUG.
+- Tracing: when the OpenTelemetry API is importable, a span per GraphQL operation
+  (``graphql.operation``) and per upstream request (``upstream <channel> <api>``). They
+  are exported where an OpenTelemetry SDK ``TracerProvider`` is configured (e.g. by
+  ``opentelemetry-instrument``); without one they cost next to nothing. No hard
+  dependency.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from channels.http import request_observer
+from channels.model import Channel
+
+try:  # optional: tracing only when OpenTelemetry is installed
+    from opentelemetry import trace as _otel_trace
+except ImportError:  # pragma: no cover - depends on the environment
+    _otel_trace = None
+
+access_log = logging.getLogger("productgraph.access")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+@dataclass
+class RequestStats:
+    """What one HTTP request did; filled as it runs, logged when it ends."""
+
+    request_id: str
+    operations: list[str] = field(default_factory=list)
+    upstream_calls: Counter[str] = field(default_factory=Counter)
+    error_codes: list[str] = field(default_factory=list)
+    cost: list[dict[str, int]] = field(default_factory=list)
+    key_id: str | None = None
+    cache_hits: int | None = None
+
+    @contextlib.contextmanager
+    def upstream_call(self, channel: Channel, api: str) -> Iterator[None]:
+        self.upstream_calls[f"{channel.value}:{api}"] += 1
+        with tracer_span(f"upstream {channel.value} {api}", kind="client",
+                         attributes={"productgraph.channel": channel.value,
+                                     "productgraph.upstream.api": api}):
+            yield
+
+
+_current: ContextVar[RequestStats | None] = ContextVar("productgraph_request", default=None)
+
+
+def current_stats() -> RequestStats | None:
+    return _current.get()
+
+
+def request_id_from(headers: Headers) -> str:
+    given = headers.get(REQUEST_ID_HEADER, "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def tracer_span(name: str, *, kind: str = "internal",
+                attributes: dict[str, Any] | None = None) -> Iterator[Any]:
+    """An OpenTelemetry span when OpenTelemetry is installed, else nothing."""
+    if _otel_trace is None:
+        yield None
+        return
+    tracer = _otel_trace.get_tracer("productgraph")
+    span_kind = (_otel_trace.SpanKind.CLIENT if kind == "client"
+                 else _otel_trace.SpanKind.INTERNAL)
+    with tracer.start_as_current_span(name, kind=span_kind,
+                                      attributes=attributes or {}) as span:
+        yield span
+
+
+class UrlQueryRedaction(logging.Filter):
+    """httpx logs every request as ``HTTP Request: POST <url> "HTTP/1.1 200 OK"`` at INFO.
+    Upstream URLs carry app keys, sessions and signatures in their query strings (TOP's
+    ``session=``), so the query string is cut from that line before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 2:
+            url = str(record.args[1])
+            if "?" in url:
+                record.args = (record.args[0], url.split("?", 1)[0] + "?<redacted>",
+                               *record.args[2:])
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach ``UrlQueryRedaction`` to httpx's logger (once per process)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, UrlQueryRedaction) for f in logger.filters):
+        logger.addFilter(UrlQueryRedaction())
+
+
+class RequestLogMiddleware:
+    """Outermost: gives the request its id and stats, logs one line when it is done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stats = RequestStats(request_id_from(Headers(scope=scope)))
+        stats_token = _current.set(stats)
+        observer_token = request_observer.set(stats.upstream_call)
+        started = time.perf_counter()
+        status = 500
+        header = (REQUEST_ID_HEADER.lower().encode(), stats.request_id.encode())
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", [])
+                           if h[0].lower() != header[0]]
+                message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            request_observer.reset(observer_token)
+            _current.reset(stats_token)
+            _log(scope, stats, status, (time.perf_counter() - started) * 1000)
+
+
+def _log(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
+    path = scope.get("path", "")
+    level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
+    record: dict[str, Any] = {
+        "request_id": stats.request_id,
+        "method": scope.get("method"),
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+        "operations": stats.operations,
+        "upstream_calls": sum(stats.upstream_calls.values()),
+        "upstream": dict(stats.upstream_calls),
+        "error_codes": stats.error_codes,
+    }
+    if stats.cost:
+        record["cost"] = stats.cost
+    if stats.key_id:
+        record["key_id"] = stats.key_id
+    if stats.cache_hits is not None:
+        record["cache_hits"] = stats.cache_hits
+    access_log.log(level, json.dumps(record, separators=(",", ":")))
+
+
+async def readiness(registry: Any, redis: Any, *, timeout_s: float = 1.0) -> dict[str, Any]:
+    """``/readyz``: ready when the cache backend answers. Each channel's circuit breaker
+    state is reported but never makes the instance unready: every instance shares the same
+    upstreams, so taking this one out of rotation would not help."""
+    import asyncio
+
+    cache: dict[str, Any] = {"backend": "redis" if redis is not None else "memory", "ok": True}
+    if redis is not None:
+        try:
+            async with asyncio.timeout(timeout_s):
+                await redis.ping()
+        except Exception as exc:
+            cache["ok"] = False
+            cache["error"] = type(exc).__name__
+    channels: dict[str, str] = {}
+    for adapter in registry.adapters:
+        client = getattr(adapter, "client", None)
+        breaker = getattr(client, "breaker", None)
+        if breaker is None:
+            continue
+        for channel in adapter.channels:
+            channels[channel.value] = breaker.state
+    return {"status": "ready" if cache["ok"] else "unready", "cache": cache,
+            "channels": channels}

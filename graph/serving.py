@@ -1,0 +1,251 @@
+"""How ``/graphql`` serves one HTTP request, around strawberry's view.
+
+``HardenedGraphQL`` (the base of graph/app.py's ``ProductGraphQL``) adds, in this order:
+
+1. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
+2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT;
+3. batches: at most ``max_operations`` operations (1 = batching off), else 400
+   TOO_MANY_OPERATIONS;
+4. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
+   the parse/limits/validation verdict of ``graph.documents.DocumentCache``, the cost
+   estimate — all before strawberry executes anything;
+5. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
+   error, and in production no "Did you mean" text and no internal error messages.
+
+A refusal is a ``graph.refusal.RequestRefused``: a JSON body ``{"errors": [{message,
+extensions: {code}}]}`` with its HTTP status. Syntax and validation errors keep the
+GraphQL-over-HTTP answer for ``application/json``: HTTP 200 with ``errors``, coded
+GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from graph.context import Context
+from graph.documents import DocumentCache
+from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
+from graph.observability import current_stats, tracer_span
+from graph.persisted import PersistedQueries
+from graph.refusal import RequestRefused, refusal_response
+from graph.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/graphiql/static"
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+_HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+               411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def strip_suggestions(message: str) -> str:
+    """graphql-core's "Did you mean …?" hints name schema members: gone in production."""
+    return _SUGGESTION.sub("", message)
+
+
+def with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return GraphQLError(message if message is not None else error.message,
+                        nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, original_error=error.original_error,
+                        extensions={**(error.extensions or {}), "code": code})
+
+
+def finish_error(error: GraphQLError, *, production: bool) -> GraphQLError:
+    """The error as a client sees it: always an ``extensions.code``; in production no
+    suggestion text, and no message of an exception that no resolver turned into a coded
+    error (a bug: INTERNAL_SERVER_ERROR, details only in the server log)."""
+    message = strip_suggestions(error.message) if production else error.message
+    code = (error.extensions or {}).get("code")
+    if code:
+        return error if message == error.message else with_code(error, code, message)
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        return with_code(error, "INTERNAL_SERVER_ERROR",
+                         "Internal server error" if production else message)
+    # graphql-core's own pre-execution errors (variables that do not coerce, …).
+    return with_code(error, "BAD_USER_INPUT", message)
+
+
+class HardenedGraphQL(GraphQL[Context, None]):
+    """strawberry's ASGI view with productgraph's limits, modes and persisted queries."""
+
+    def __init__(self, schema: Any, settings: Settings, *, persisted: PersistedQueries,
+                 **options: Any) -> None:
+        serving = settings.serving
+        production = settings.production
+        self.limits = serving.limits
+        self.production = production
+        self.suggestions = not production
+        self.request_timeout_s = serving.request_timeout_s
+        self.persisted = persisted
+        self.documents = DocumentCache(
+            schema._schema, serving.limits, suggestions=self.suggestions,
+            introspection=serving.switch("introspection", production))
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if serving.switch("graphiql", production) else None,
+            allow_queries_via_get=serving.switch("allow_get", production),
+            **options)
+
+    # -- the HTTP request -------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            limited = self._limited_receive(scope, receive)
+            async with asyncio.timeout(self.request_timeout_s):
+                try:
+                    response = await self.run(Request(scope, receive=limited))
+                except HTTPException as exc:
+                    raise RequestRefused(exc.status_code,
+                                         _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
+                                         exc.reason) from None
+        except RequestRefused as refusal:
+            response = self._refuse(refusal)
+        except TimeoutError:
+            response = self._refuse(RequestRefused(
+                504, "REQUEST_TIMEOUT",
+                f"The request did not finish within {self.request_timeout_s:g} s."))
+        await response(scope, receive, send)
+
+    def _refuse(self, refusal: RequestRefused) -> Response:
+        stats = current_stats()
+        if stats is not None:
+            stats.error_codes.append(refusal.code)
+        return refusal_response(refusal)
+
+    def body_limit(self, scope: Scope) -> int:
+        return self.limits.max_body_bytes
+
+    def _limited_receive(self, scope: Scope, receive: Receive) -> Receive:
+        limit = self.body_limit(scope)
+        too_large = RequestRefused(
+            413, "REQUEST_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise RequestRefused(400, "BAD_REQUEST", "Invalid Content-Length") from None
+                if declared > limit:
+                    raise too_large
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise too_large
+            return message
+
+        return limited
+
+    # -- GraphiQL ----------------------------------------------------------------------
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        params = request.query_params
+        return (request.method == "GET" and params.get("query") is None
+                and params.get("extensions") is None
+                and "text/html" in request.headers.get("accept", ""))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        page = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
+        static = request.scope.get("root_path", "") + STATIC_PATH
+        return HTMLResponse(page.replace("{{STATIC}}", static))
+
+    # -- operations --------------------------------------------------------------------
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        limit = self.limits.max_operations
+        if limit <= 1:
+            raise RequestRefused(400, "TOO_MANY_OPERATIONS",
+                                 "Batched requests are off on this server: send one operation "
+                                 "per request.")
+        if len(request_data) > limit:
+            raise RequestRefused(400, "TOO_MANY_OPERATIONS",
+                                 f"A batch holds at most {limit} operations; this one has "
+                                 f"{len(request_data)}.")
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        request.state.prepared = {}
+        return await self.build_context(request, response)
+
+    async def build_context(self, request: Any, response: Any) -> Context:
+        raise NotImplementedError
+
+    async def execute_single(
+        self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
+        root_value: Any, request_data: Any,
+    ) -> ExecutionResult:
+        if request_adapter.method == "GET" and not self.allow_queries_via_get:
+            raise RequestRefused(405, "METHOD_NOT_ALLOWED",
+                                 "Operations over GET are off on this server: POST them as "
+                                 "JSON.", {"Allow": "POST"})
+        query = await self.persisted.resolve(request_data.query, request_data.extensions)
+        if query is None:  # strawberry answers "No GraphQL query found in the request"
+            return await super().execute_single(request, request_adapter, sub_response,
+                                                context, root_value, request_data)
+        try:
+            prepared = self.documents.prepare(query)
+        except GraphQLSyntaxError as exc:
+            return self._finish(ExecutionResult(
+                data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None)
+        requested = estimate_cost(prepared.document, request_data.operation_name,
+                                  request_data.variables)
+        check_cost(requested, self.limits)
+        if prepared.errors:
+            return self._finish(ExecutionResult(
+                data=None,
+                errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
+                None)
+
+        operation = select_operation(prepared.document, request_data.operation_name)
+        name = operation.name.value if operation and operation.name else None
+        kind = operation.operation.value if operation else None
+        stats = current_stats()
+        if stats is not None:
+            stats.operations.append(name or "anonymous")
+        request.state.prepared[query] = prepared.document
+        with tracer_span("graphql.operation", attributes={
+                "graphql.operation.name": name or "", "graphql.operation.type": kind or ""}):
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value,
+                dataclasses.replace(request_data, query=query))
+        return self._finish(result, requested)
+
+    def _finish(self, result: ExecutionResult, requested: int | None) -> ExecutionResult:
+        if requested is not None:
+            cost = {"requested": requested, "actual": actual_cost(result.data)}
+            result.extensions = {**(result.extensions or {}), "cost": cost}
+        errors = [finish_error(e, production=self.production) for e in result.errors or ()]
+        result.errors = errors or None
+        stats = current_stats()
+        if stats is not None:
+            stats.error_codes.extend(str((e.extensions or {}).get("code")) for e in errors)
+            if requested is not None:
+                stats.cost.append(cost)
+        return result
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        data = await super().process_result(request, result)
+        if not self.suggestions:  # the last word: nothing names a schema member by guess
+            for error in data.get("errors") or ():
+                if isinstance(error, dict):
+                    error["message"] = strip_suggestions(str(error.get("message", "")))
+        return data

@@ -1,0 +1,230 @@
+"""Operation limits: every attack is refused with its code and status before any resolver
+or upstream call runs, in a fraction of the time one real query takes.
+
+The app runs in production mode over the in-process sandbox, whose gateways are given a
+30 ms latency per call (a real marketplace answers in 100–300 ms); each test first times a
+real query, then the attack, and compares.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from graphql import parse
+
+from graph.limits import OperationLimits, actual_cost, check_document, estimate_cost
+from graph.refusal import RequestRefused
+from graph.settings import Settings
+from tests.conftest import GraphQLClient
+
+SEED_000 = "taobao_680123456789"
+REAL = """query Real($id: ID!) { product(id: $id) { id title { original }
+  price { display { amount } } variants { skuId stock } } }"""
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({"PRODUCTGRAPH_ENV": "production"})
+
+
+async def real_query_seconds(gql: GraphQLClient) -> float:
+    gql.sandbox.faults.latency_ms = 30
+    started = time.perf_counter()
+    result = await gql.execute(REAL, {"id": SEED_000})
+    elapsed = time.perf_counter() - started
+    assert "errors" not in result, result
+    assert sum(gql.sandbox.calls.values()) >= 1
+    gql.sandbox.reset()
+    return elapsed
+
+
+async def refused(gql: GraphQLClient, body: Any, status: int, code: str,
+                  real_s: float) -> dict[str, Any]:
+    """Send the attack three times (the fastest counts: a garbage-collector pause is not
+    the server's doing); each is refused with ``code`` and nothing reaches an upstream."""
+    content = json.dumps(body).encode()   # encoded before the clock starts
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        response = await gql.http.post("/graphql", content=content,
+                                       headers={"content-type": "application/json"})
+        times.append(time.perf_counter() - started)
+        assert response.status_code == status, response.text
+        payload = response.json()
+        assert [e["extensions"]["code"] for e in payload["errors"]] == [code], payload
+        assert "data" not in payload or payload["data"] is None
+        assert sum(gql.sandbox.calls.values()) == 0, gql.sandbox.calls   # nothing upstream
+    assert min(times) < real_s / 2, (times, real_s)
+    return payload  # type: ignore[no-any-return]
+
+
+def product_field(alias: str) -> str:
+    return f'{alias}: product(id: "{SEED_000}") {{ id }}'
+
+
+async def test_a_thousand_aliases_are_refused_while_parsing(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    query = "{ " + " ".join(product_field(f"a{i}") for i in range(1000)) + " }"
+    payload = await refused(gql, {"query": query}, 400, "MAX_TOKENS_LIMIT", real)
+    assert "4000 tokens" in payload["errors"][0]["message"]
+
+
+async def test_aliases_hidden_in_a_fragment_count_where_it_is_spread(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    # 8 aliases in the fragment, spread 5 times: 40 aliases, over the limit of 30; the
+    # document itself has only 8 alias tokens.
+    fragment = "fragment F on Product { " + " ".join(f"t{i}: id" for i in range(8)) + " }"
+    spreads = " ".join(f'p{i}: product(id: "{SEED_000}") {{ ...F }}' for i in range(4))
+    query = "{ " + spreads + " } " + fragment
+    await refused(gql, {"query": query}, 400, "MAX_ALIASES_LIMIT", real)
+
+
+async def test_depth_fifty_is_refused(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    query = "{ " + "product(id: \"x\") { " * 50 + "id" + " }" * 50 + " }"
+    await refused(gql, {"query": query}, 400, "MAX_DEPTH_LIMIT", real)
+
+
+async def test_five_thousand_duplicate_fields_are_refused(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    query = '{{ product(id: "{}") {{ {} }} }}'.format(SEED_000, " ".join(["id"] * 5000))
+    await refused(gql, {"query": query}, 400, "MAX_TOKENS_LIMIT", real)
+
+
+async def test_duplicate_fields_under_a_high_token_limit_are_refused_by_cost() -> None:
+    """With the token limit raised, the 5,000 duplicates still never reach validation
+    (whose overlap check is quadratic): the cost estimate refuses them."""
+    limits = OperationLimits(max_tokens=100_000, max_cost=1000)
+    query = '{{ products(ids: ["a", "b"]) {{ {} }} }}'.format(" ".join(["id"] * 5000))
+    document = parse(query)
+    check_document(document, limits)  # shape is fine: depth 2, no aliases
+    assert estimate_cost(document, None, None) == 1 + 2 * 5000
+
+
+async def test_a_hundred_repeated_directives_are_refused(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    directives = " ".join(["@include(if: true)"] * 100)
+    query = f'{{ product(id: "{SEED_000}") {{ id {directives} }} }}'
+    await refused(gql, {"query": query}, 400, "MAX_DIRECTIVES_LIMIT", real)
+
+
+async def test_too_many_root_fields_are_refused(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    query = "{ " + " ".join(f'product(id: "taobao_{i}") {{ id }}' for i in range(25)) + " }"
+    await refused(gql, {"query": query}, 400, "MAX_ROOT_FIELDS_LIMIT", real)
+
+
+async def test_circular_fragments_are_refused_without_looping(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    query = (f'{{ product(id: "{SEED_000}") {{ ...A }} }} fragment A on Product {{ id ...B }} '
+             'fragment B on Product { title { original } ...A }')
+    started = time.perf_counter()
+    response = await gql.http.post("/graphql", json={"query": query})
+    elapsed = time.perf_counter() - started
+    payload = response.json()
+    assert response.status_code == 200  # GraphQL over HTTP: validation errors, application/json
+    assert payload["data"] is None
+    assert {e["extensions"]["code"] for e in payload["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+    assert any("Cannot spread fragment 'A' within itself" in e["message"]
+               for e in payload["errors"])
+    assert sum(gql.sandbox.calls.values()) == 0
+    assert elapsed < real / 2
+
+
+def test_the_walker_terminates_on_a_self_spreading_fragment() -> None:
+    document = parse("{ ...A } fragment A on Query { __typename ...A }")
+    check_document(document, OperationLimits())   # returns: validation refuses it later
+    assert estimate_cost(document, None, None) == 1
+
+
+async def test_a_batch_of_a_hundred_operations_is_refused(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    batch = [{"query": REAL, "variables": {"id": SEED_000}}] * 100
+    payload = await refused(gql, batch, 400, "TOO_MANY_OPERATIONS", real)
+    assert "one operation per request" in payload["errors"][0]["message"]
+
+
+async def test_a_three_megabyte_body_is_refused_with_413(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    body = {"query": REAL, "variables": {"id": SEED_000, "pad": "x" * (3 * 1024 * 1024)}}
+    await refused(gql, body, 413, "REQUEST_TOO_LARGE", real)
+
+
+async def test_a_body_without_content_length_is_cut_off_while_read(gql: GraphQLClient) -> None:
+    async def chunks() -> Any:
+        for _ in range(40):   # 40 × 100 KB streamed, no Content-Length
+            yield b" " * 100_000
+
+    response = await gql.http.post("/graphql", content=chunks(),
+                                   headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert sum(gql.sandbox.calls.values()) == 0
+
+
+async def test_an_expensive_list_is_refused_by_its_estimated_cost(gql: GraphQLClient) -> None:
+    real = await real_query_seconds(gql)
+    fields = " ".join(["id", "title { original }", "price { display { amount } }",
+                       "variants { skuId stock price { display { amount } } }"] * 1)
+    ids = [f"taobao_{n}" for n in range(1, 101)]
+    big = f"{{ products(ids: {json.dumps(ids)}) {{ {fields} }} }}"
+    many = "{ " + " ".join(f'p{i}: products(ids: $ids) {{ {fields} }}' for i in range(20)) + " }"
+    query = "query ($ids: [ID!]!) " + many
+    payload = await refused(gql, {"query": query, "variables": {"ids": ids}}, 400,
+                            "COST_ESTIMATED_TOO_EXPENSIVE", real)
+    assert "20000" in payload["errors"][0]["message"]
+    # One such list is within the budget.
+    assert estimate_cost(parse(big), None, None) <= 20_000
+
+
+async def test_a_good_query_reports_requested_and_actual_cost(gql: GraphQLClient) -> None:
+    ids = [SEED_000, "taobao_999999999999"]
+    result = await gql.execute(
+        "query ($ids: [ID!]!) { products(ids: $ids) { id title { original } } }", {"ids": ids})
+    # requested: products + 2 × (id + title + original); the unknown product is null.
+    assert result["extensions"]["cost"] == {"requested": 7, "actual": 4}
+    assert result["data"]["products"][1] is None
+    assert actual_cost(result["data"]) == 4
+
+
+async def test_batches_run_when_enabled_and_are_bounded() -> None:
+    from tests.graph.test_access import app_client
+
+    env = {"PRODUCTGRAPH_MAX_OPERATIONS": "3"}
+    async with app_client(env) as (http, _sandbox):
+        ok = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
+        assert ok.status_code == 200
+        assert [r["data"] for r in ok.json()] == [{"__typename": "Query"}] * 3
+        over = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 4)
+        assert over.status_code == 400
+        assert over.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_OPERATIONS"
+        assert "at most 3" in over.json()["errors"][0]["message"]
+
+
+def test_limits_are_pure_functions_of_the_document() -> None:
+    limits = OperationLimits(max_depth=3)
+    document = parse("{ a { b { c { d } } } }")
+    for _ in range(2):
+        with pytest.raises(RequestRefused) as caught:
+            check_document(document, limits)
+        assert caught.value.code == "MAX_DEPTH_LIMIT"
+    check_document(document, OperationLimits(max_depth=4))
+
+
+async def test_limits_come_from_the_environment() -> None:
+    settings = Settings.from_env({"PRODUCTGRAPH_MAX_DEPTH": "3", "PRODUCTGRAPH_MAX_COST": "9",
+                                  "PRODUCTGRAPH_MAX_BODY_BYTES": "1000"})
+    assert settings.serving.limits.max_depth == 3
+    assert settings.serving.limits.max_cost == 9
+    assert settings.serving.limits.max_body_bytes == 1000
+    from tests.graph.test_access import app_client
+
+    async with app_client({"PRODUCTGRAPH_MAX_DEPTH": "2"}) as (http, _):
+        response = await http.post("/graphql", json={"query": "{ product(id: \"x\") { title "
+                                                              "{ original } } }"})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
+
