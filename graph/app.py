@@ -50,8 +50,9 @@ class ProductGraphQL(HardenedGraphQL):
     def __init__(self, fetcher: ProductFetcher, settings: Settings,
                  persisted: PersistedQueries | None = None) -> None:
         # Multipart (the GraphQL multipart request spec) carries `searchByImage(image:)`.
-        super().__init__(schema, settings, persisted=persisted or PersistedQueries(),
-                         multipart_uploads_enabled=True)
+        if persisted is None:
+            persisted = PersistedQueries()
+        super().__init__(schema, settings, persisted=persisted, multipart_uploads_enabled=True)
         self.fetcher = fetcher
         self.settings = settings
 
