@@ -87,19 +87,24 @@ async def measure_in_process(iterations: int, answer: dict[str, Any]
     from graphql import execute
 
     from bench.execution.query import raw_schema
-    from bench.execution.servers import CachedDocuments, default_schema, productgraph_app
+    from bench.execution.servers import (
+        CachedDocuments,
+        default_schema,
+        productgraph_app,
+        request_context_args,
+    )
 
     _, view, warm = productgraph_app()
     bare = default_schema()
 
     async def productgraph_once() -> None:
-        context = await view.get_context(None, None)
+        context = await view.get_context(*request_context_args())
         result = await view.schema.execute(QUERY, variable_values=VARIABLES,
                                            context_value=context)
         assert not result.errors, result.errors
 
     async def default_once() -> None:
-        context = await view.get_context(None, None)
+        context = await view.get_context(*request_context_args())
         result = await bare.execute(QUERY, variable_values=VARIABLES, context_value=context)
         assert not result.errors, result.errors
 

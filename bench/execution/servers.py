@@ -74,6 +74,14 @@ def warm_view(app: Starlette) -> tuple[Any, str]:
     return view, "a dict in front of ProductFetcher (no part cache in the fetcher yet)"
 
 
+def request_context_args() -> tuple[Request, Response]:
+    """A request and response as the view's ``get_context`` gets them over HTTP, for
+    executing in process."""
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": [],
+             "query_string": b"", "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0)}
+    return Request(scope), Response()
+
+
 def productgraph_app() -> tuple[Starlette, Any, str]:
     app = create_app(Settings.from_env())
     view, how = warm_view(app)
@@ -109,7 +117,7 @@ def default_app() -> tuple[Starlette, Any]:
 async def productgraph_answer() -> dict[str, Any]:
     """productgraph's answer to the benchmark query, executed in process."""
     _, view, _ = productgraph_app()
-    context = await view.get_context(None, None)
+    context = await view.get_context(*request_context_args())
     result = await view.schema.execute(QUERY, variable_values=VARIABLES, context_value=context)
     if result.errors:
         raise RuntimeError(f"productgraph failed the benchmark query: {result.errors}")
