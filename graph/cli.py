@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -59,13 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
+    from graph.observability import uvicorn_log_config
+
+    # uvicorn answers SIGTERM by refusing new connections and letting in-flight requests
+    # finish (at most PRODUCTGRAPH_SHUTDOWN_TIMEOUT s), then runs the app's lifespan
+    # shutdown, which closes the upstream clients and the cache.
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+               "log_config": uvicorn_log_config(),
+               "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
     if workers > 1:
-        uvicorn.run("graph.asgi:app", host=host, port=port, workers=workers,
-                    log_level="info")
+        uvicorn.run("graph.asgi:app", workers=workers, **options)
     else:
         from graph.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

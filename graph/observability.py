@@ -196,3 +196,23 @@ async def readiness(registry: Any, redis: Any, *, timeout_s: float = 1.0) -> dic
             channels[channel.value] = breaker.state
     return {"status": "ready" if cache["ok"] else "unready", "cache": cache,
             "channels": channels}
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging config plus productgraph's loggers on stderr, one message (the
+    access log's JSON object) per line. uvicorn's own access lines are turned off: the
+    ``productgraph.access`` line says more, and says it once."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["productgraph"] = {"format": "%(message)s"}
+    config["handlers"]["productgraph"] = {"class": "logging.StreamHandler",
+                                          "formatter": "productgraph",
+                                          "stream": "ext://sys.stderr"}
+    config["loggers"]["productgraph"] = {"handlers": ["productgraph"], "level": "INFO",
+                                         "propagate": False}
+    config["loggers"]["uvicorn.access"] = {"handlers": ["access"], "level": "WARNING",
+                                           "propagate": False}
+    return config

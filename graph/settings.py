@@ -316,6 +316,7 @@ class ServingSettings:
     persisted_queries_manifest: str = ""
     persisted_queries_cache_size: int = 10_000
     request_timeout_s: float = 30.0
+    shutdown_timeout_s: float = 30.0
 
     def switch(self, name: str, production: bool) -> bool:
         """``introspection``, ``graphiql`` or ``allow_get`` as it applies in this mode."""
@@ -372,4 +373,5 @@ def _serving_settings(get: Callable[..., str], number: Callable[..., float | Non
         persisted_queries_manifest=manifest,
         persisted_queries_cache_size=count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
         request_timeout_s=float(number("REQUEST_TIMEOUT", 30.0) or 30.0),
+        shutdown_timeout_s=float(number("SHUTDOWN_TIMEOUT", 30.0) or 30.0),
     )

@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -296,3 +297,19 @@ async def test_one_json_log_line_per_request_and_no_secret_anywhere(
                c.AOP_ACCESS_TOKEN, c.WEIDIAN_ACCESS_TOKEN)
     for secret in secrets:
         assert secret not in everything, secret
+
+
+# -- deadline --------------------------------------------------------------------------
+
+async def test_a_request_past_its_deadline_is_504_request_timeout() -> None:
+    async with app_client({"PRODUCTGRAPH_REQUEST_TIMEOUT": "0.3"}) as (http, sandbox):
+        sandbox.faults.latency_ms = 5000     # a marketplace that hangs
+        started = time.perf_counter()
+        response = await http.post("/graphql", json={"query": QUERY},
+                                   headers={"x-request-id": "slow-1"})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 504
+        assert codes(response) == ["REQUEST_TIMEOUT"]
+        assert "0.3 s" in response.json()["errors"][0]["message"]
+        assert response.headers["x-request-id"] == "slow-1"
+        assert elapsed < 2.0
