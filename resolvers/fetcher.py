@@ -15,10 +15,11 @@ it). For each ``(channel, canonical id, part)`` a request needs it:
    that all start at once (so concurrent queries for different products share calls too).
 
 Batches run as their own tasks, and requesters wait with ``asyncio.wait`` (which never
-cancels what it waits for): a client that disconnects cancels only its own wait; the
-batch still answers every other waiter and, when nobody waits any more, it runs to the
-end anyway and fills the cache — the upstream call (and its QPS slot) is already paid for,
-and the next query for the same product then costs nothing.
+cancels what it waits for): a client that disconnects cancels only its own wait, and the
+batch still answers every other waiter. When the last requester of a batch is cancelled,
+the batch is cancelled too (its upstream call is dropped: nobody would read the answer,
+and a hung upstream should not hold connections for clients that left). Background
+refreshes have no requester and always run to the end.
 
 What is cached: only parts an upstream call answered completely (a part the adapter left
 unloaded is passed on but not stored), never an error — except ``NotFound``, remembered
@@ -60,6 +61,8 @@ class ProductFetcher:
         self._inflight: dict[Key, asyncio.Future[PartAnswer]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: dict[Channel, _PendingBatches] = {}
+        self._waiters: dict[asyncio.Future[PartAnswer], int] = {}
+        self._batch_of: dict[asyncio.Future[PartAnswer], asyncio.Task[None]] = {}
         #: Background refreshes of stale entries started (each deduplicated per key).
         self.refreshes_started = 0
 
@@ -116,7 +119,7 @@ class ProductFetcher:
             self._start(adapter, channel, refresh)  # nobody waits: served stale meanwhile
 
         if waiting:
-            await asyncio.wait(set(waiting.values()))
+            await self._wait(set(waiting.values()))
             for key, future in waiting.items():
                 values[key] = future.result()
 
@@ -145,6 +148,30 @@ class ProductFetcher:
         pending.futures.update(started)
         return started
 
+    async def _wait(self, futures: set[asyncio.Future[PartAnswer]]) -> None:
+        """Wait for ``futures``; if cancelled, cancel the batches nobody else waits for."""
+        for future in futures:
+            self._waiters[future] = self._waiters.get(future, 0) + 1
+        try:
+            await asyncio.wait(futures)
+        except asyncio.CancelledError:
+            orphaned = set()
+            for future in futures:
+                self._waiters[future] -= 1
+                if not self._waiters[future]:
+                    del self._waiters[future]
+                batch = self._batch_of.get(future)
+                if batch is not None:
+                    orphaned.add(batch)
+            for batch in orphaned:
+                if not any(f in self._waiters for f, t in self._batch_of.items() if t is batch):
+                    batch.cancel()
+            raise
+        for future in futures:
+            self._waiters[future] -= 1
+            if not self._waiters[future]:
+                del self._waiters[future]
+
     def _flush(self, channel: Channel) -> None:
         """Start the batches of every key registered for ``channel`` since the last flush."""
         pending = self._pending.pop(channel)
@@ -160,6 +187,8 @@ class ProductFetcher:
             task = asyncio.create_task(self._run_batch(adapter, channel, chunk, parts, futures))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            for future in futures.values():
+                self._batch_of[future] = task
 
     async def _run_batch(self, adapter: ChannelAdapter, channel: Channel, ids: list[str],
                          parts: frozenset[Part],
@@ -199,6 +228,7 @@ class ProductFetcher:
             for key, future in futures.items():
                 _resolve(future, UpstreamError(
                     f"{channel.name} fetch was interrupted", channel=channel))
+                self._batch_of.pop(future, None)
                 if self._inflight.get(key) is future:
                     del self._inflight[key]
 

@@ -124,6 +124,19 @@ async def test_a_cancelled_requester_does_not_fail_the_others_waiting_for_its_ca
         assert total_calls(gql) == 0   # the call finished and filled the cache
 
 
+async def test_when_its_only_requester_goes_away_the_upstream_call_is_dropped() -> None:
+    async with productgraph() as (gql, app):
+        gql.sandbox.faults.latency_ms = 2000
+        alone = asyncio.create_task(gql.execute(TITLE, {"id": SEED_000}))
+        await asyncio.sleep(0.1)
+        assert app.state.fetcher.in_flight == 1
+        alone.cancel()
+        await asyncio.sleep(0.05)
+        assert app.state.fetcher.in_flight == 0   # not still waiting 1.9 s on the gateway
+        gql.sandbox.faults.latency_ms = 0
+        assert (await gql.execute(TITLE, {"id": SEED_000}))["data"]["product"]
+
+
 async def test_stale_is_served_at_once_with_one_refresh_and_while_the_upstream_is_down(
 ) -> None:
     env = {"PRODUCTGRAPH_CACHE_TTL_CORE": "0.3", "PRODUCTGRAPH_CACHE_MAX_AGE_CORE": "60"}
