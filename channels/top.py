@@ -840,13 +840,16 @@ class TopAdapter:
         ``request_id``, or a typed error."""
         async def attempt() -> tuple[JsonObject, str | None]:
             query, form = self.build_request(method, business)
-            async with self._limit:
-                response = await self._client.request(
-                    "POST", self._gateway_url, api=method, params=query, data=form)
+            response = await self._client.request(
+                "POST", self._gateway_url, api=method, params=query, data=form)
             return self._parse(response, method, channel)
 
         try:
-            return await self._client.call(method, attempt)
+            # The concurrency slot comes before the QPS slot (taken inside ``call``): a call
+            # granted a QPS slot must go out at once, not queue behind the semaphore and
+            # reach the gateway in a bunch with later grants.
+            async with self._limit:
+                return await self._client.call(method, attempt)
         except ChannelError as exc:
             exc.channel = channel
             self._redact(exc)
