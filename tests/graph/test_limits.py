@@ -228,3 +228,29 @@ async def test_limits_come_from_the_environment() -> None:
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
 
+
+
+def test_the_fast_token_count_agrees_with_graphql_cores_parser() -> None:
+    """The regex pre-count never refuses what graphql-core's own ``max_tokens`` accepts."""
+    from graphql import GraphQLSyntaxError, get_introspection_query
+
+    from graph.limits import parse_operation
+
+    def parser_minimum(query: str) -> int:
+        low, high = 1, 10_000     # the smallest max_tokens graphql-core accepts
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                parse(query, max_tokens=middle)
+                high = middle
+            except GraphQLSyntaxError:
+                low = middle + 1
+        return low
+
+    tricky = ('query Q($v: [Int!] = [1, -2.5e3]) @a { x(s: "a \\"q\\" # not a comment", '
+              'b: """block "quoted" \\""" text""") # a comment\n ... on T { y } ...F }')
+    for query in (get_introspection_query(descriptions=True), tricky, REAL):
+        minimum = parser_minimum(query)
+        parse_operation(query, OperationLimits(max_tokens=minimum))
+        with pytest.raises(RequestRefused):
+            parse_operation(query, OperationLimits(max_tokens=minimum - 1))
