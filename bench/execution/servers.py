@@ -163,7 +163,7 @@ def graphql_core_app(answer: dict[str, Any]) -> tuple[Starlette, GraphQLSchema, 
 
 
 def floor_app(answer: dict[str, Any]) -> Starlette:
-    body = orjson.dumps(answer)
+    body = orjson.dumps({"data": answer["data"]})
 
     async def endpoint(request: Request) -> Response:
         await request.body()

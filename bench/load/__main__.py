@@ -23,6 +23,7 @@ import os
 import random
 import statistics
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -280,12 +281,14 @@ def main(argv: list[str] | None = None) -> int:
            "PRODUCTGRAPH_STANDARD_URL": sandbox + credentials.STANDARD_PATH,
            "PRODUCTGRAPH_STANDARD_TOKEN": credentials.STANDARD_TOKEN}
     args.out.mkdir(parents=True, exist_ok=True)
+    logs = Path(tempfile.mkdtemp(prefix="productgraph-load-"))
+    print(f"process logs: {logs}", flush=True)
     with running(productgraph("sandbox", "--port", str(sandbox_port), "--latency-ms",
                               str(args.latency_ms), "--fail-rate", str(args.fail_rate)),
-                 ready_url=sandbox + "/_sandbox/stats", log=args.out / "load-sandbox.log"), \
+                 ready_url=sandbox + "/_sandbox/stats", log=logs / "sandbox.log"), \
             running(productgraph("serve", "--port", str(server_port)),
                     ready_url=server + "/healthz", env=env,
-                    log=args.out / "load-productgraph.log") as process:
+                    log=logs / "productgraph.log") as process:
         result = asyncio.run(drive(server, sandbox, process.pid, args))
     checks = verdict(result)
     print(json.dumps(result, ensure_ascii=False, indent=2))
