@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from channels.base import FetchResult, numeric_source_id
+from channels.base import FetchResult, fetch_each, numeric_source_id
 from channels.errors import (
     ChannelError,
     NotFound,
@@ -642,16 +642,7 @@ class _Alibaba1688Adapter:
         self, channel: Channel, source_ids: Sequence[str], parts: frozenset[Part]
     ) -> FetchResult:
         """Every part of each offer (one detail call answers them all), one result per id."""
-
-        async def one(source_id: str) -> ProductRecord | Exception:
-            async with self._slots:
-                try:
-                    return await self._fetch_one(source_id)
-                except ChannelError as exc:
-                    return exc
-
-        results = await asyncio.gather(*(one(source_id) for source_id in source_ids))
-        return dict(zip(source_ids, results, strict=True))
+        return await fetch_each(source_ids, self._fetch_one, self._slots)
 
     async def _fetch_one(self, source_id: str) -> ProductRecord:
         raise NotImplementedError

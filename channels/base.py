@@ -8,11 +8,12 @@ contract, see ``resolvers/loaders.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from channels.errors import CapabilityNotSupported, InvalidId
+from channels.errors import CapabilityNotSupported, ChannelError, InvalidId
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
 
 if TYPE_CHECKING:
@@ -81,6 +82,25 @@ class Searchable(Protocol):
 
     async def upload_image(self, channel: Channel, data: bytes, content_type: str) -> str:
         ...
+
+
+async def fetch_each(
+    source_ids: Sequence[str],
+    fetch_one: Callable[[str], Awaitable[ProductRecord]],
+    slots: asyncio.Semaphore,
+) -> dict[str, ProductRecord | Exception]:
+    """The fan-out of an upstream with no batch call: one ``fetch_one`` per id, at most
+    ``slots`` at once, and a typed error in the place of each id that failed."""
+
+    async def one(source_id: str) -> ProductRecord | Exception:
+        async with slots:
+            try:
+                return await fetch_one(source_id)
+            except ChannelError as exc:
+                return exc
+
+    results = await asyncio.gather(*(one(source_id) for source_id in source_ids))
+    return dict(zip(source_ids, results, strict=True))
 
 
 def numeric_source_id(channel: Channel, source_id: str, *, max_digits: int = 20) -> str:

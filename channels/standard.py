@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from channels.base import FetchResult
+from channels.base import FetchResult, fetch_each
 from channels.errors import (
     BadRequest,
     ChannelError,
@@ -392,16 +392,10 @@ class StandardAdapter:
         """Every part of each product (one detail call answers them all), per id."""
         self._served(channel)
 
-        async def one(source_id: str) -> ProductRecord | Exception:
-            try:
-                product_id = self.validate_source_id(channel, source_id)
-                async with self._slots:
-                    return await self.fetch_product(channel, product_id)
-            except ChannelError as exc:
-                return exc
+        async def one(source_id: str) -> ProductRecord:
+            return await self.fetch_product(channel, self.validate_source_id(channel, source_id))
 
-        results = await asyncio.gather(*(one(s) for s in source_ids))
-        return dict(zip(source_ids, results, strict=True))
+        return await fetch_each(source_ids, one, self._slots)
 
     async def fetch_product(self, channel: Channel, source_id: str) -> ProductRecord:
         params = {"channel": WIRE_CHANNEL[channel], "product_id": source_id}

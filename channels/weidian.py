@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from channels.base import FetchResult, numeric_source_id
+from channels.base import FetchResult, fetch_each, numeric_source_id
 from channels.errors import (
     BadRequest,
     ChannelError,
@@ -237,16 +237,10 @@ class WeidianAdapter:
         if channel is not Channel.WEIDIAN:
             raise BadRequest(f"WeidianAdapter does not serve {channel.name}", channel=channel)
 
-        async def one(source_id: str) -> ProductRecord | Exception:
-            try:
-                item_id = self.validate_source_id(channel, source_id)
-                async with self._slots:
-                    return await self.fetch_item(item_id)
-            except ChannelError as exc:
-                return exc
+        async def one(source_id: str) -> ProductRecord:
+            return await self.fetch_item(self.validate_source_id(channel, source_id))
 
-        results = await asyncio.gather(*(one(s) for s in source_ids))
-        return dict(zip(source_ids, results, strict=True))
+        return await fetch_each(source_ids, one, self._slots)
 
     async def fetch_item(self, item_id: str) -> ProductRecord:
         """One ``vdian.item.get``; raises a typed error."""
