@@ -6,8 +6,11 @@ and without introspection, when the mode says so). Its verdict depends only on t
 text and the settings, so it is kept in a bounded LRU keyed by the query's SHA-256: a
 refused query is refused again without parsing, a good one is not parsed again.
 
-``PreparedDocumentExtension`` lets strawberry skip its own parse and validation for a
-query the view prepared (found in the request's ``prepared`` map by query text).
+``PreparedDocumentExtension`` does the same for every ``schema.execute``: it asks the
+request's cache (the one the view prepared the query with, on ``request.state.documents``)
+or, without a view, the schema's own (``ProductGraphSchema.documents``, default limits)
+for the query's verdict, so strawberry never parses or validates a repeated operation,
+and an operation over the limits is refused there too.
 """
 
 from __future__ import annotations
@@ -100,26 +103,37 @@ class DocumentCache:
 
 
 class PreparedDocumentExtension(SchemaExtension):
-    """Gives strawberry the document the view prepared, so it is not parsed or validated
-    a second time. Without a prepared document (a direct ``schema.execute``) it does
-    nothing."""
+    """Hands strawberry the cached document and validation verdict of the query, so a
+    repeated operation is neither parsed nor validated again. A query over the limits is
+    refused with its code; a syntax error is left to strawberry's own parse to report."""
 
-    def _prepared(self) -> DocumentNode | None:
+    _prepared: PreparedDocument | None = None
+
+    def _documents(self) -> DocumentCache | None:
         context = self.execution_context
         request = getattr(context.context, "request", None)
-        prepared = getattr(getattr(request, "state", None), "prepared", None)
-        if not prepared or context.query is None:
-            return None
-        document: DocumentNode | None = prepared.get(context.query)
-        return document
+        documents = getattr(getattr(request, "state", None), "documents", None)
+        if documents is None:
+            documents = getattr(context.schema, "documents", None)
+        return documents if isinstance(documents, DocumentCache) else None
 
     def on_parse(self) -> Iterator[None]:
-        document = self._prepared()
-        if document is not None:
-            self.execution_context.graphql_document = document
+        context = self.execution_context
+        documents = self._documents()
+        if context.query is not None and context.graphql_document is None \
+                and documents is not None:
+            try:
+                self._prepared = documents.prepare(context.query)
+            except RequestRefused as refusal:
+                raise GraphQLError(refusal.message,
+                                   extensions={"code": refusal.code}) from None
+            except GraphQLSyntaxError:
+                pass  # strawberry parses it and reports the error as usual
+            else:
+                context.graphql_document = self._prepared.document
         yield
 
     def on_validate(self) -> Iterator[None]:
-        if self._prepared() is not None:
-            self.execution_context.pre_execution_errors = []  # validated by the view
+        if self._prepared is not None:
+            self.execution_context.pre_execution_errors = list(self._prepared.errors)
         yield

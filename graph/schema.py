@@ -9,8 +9,9 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import Info
 
 from graph.context import Context
-from graph.documents import PreparedDocumentExtension
+from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.errors import UserInputError
+from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
@@ -92,6 +93,13 @@ class ProductGraphSchema(strawberry.federation.Schema):
     resolvers (``resolvers/entities.py``), whose ``INVALID_ID`` / ``NOT_FOUND`` errors are
     per entity too.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Parse, limit and validation verdicts of direct ``execute`` calls (no view): the
+        #: default limits, development mode. The view brings its own (graph/serving.py).
+        self.documents = DocumentCache(self._schema, OperationLimits(), introspection=True,
+                                       suggestions=True)
 
     # The signature is strawberry's: it builds the `_entities` field from these annotations.
     def entities_resolver(self, info: Info, representations: list[FederationAny]

@@ -183,7 +183,8 @@ class HardenedGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        request.state.prepared = {}
+        # The schema's PreparedDocumentExtension takes the document from this cache.
+        request.state.documents = self.documents
         return await self.build_context(request, response)
 
     async def build_context(self, request: Any, response: Any) -> Context:
@@ -221,7 +222,6 @@ class HardenedGraphQL(GraphQL[Context, None]):
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
-        request.state.prepared[query] = prepared.document
         with tracer_span("graphql.operation", attributes={
                 "graphql.operation.name": name or "", "graphql.operation.type": kind or ""}):
             result = await super().execute_single(
