@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.context import Context
+from graph.disconnect import CancelOnDisconnect
 from graph.metrics import metrics_endpoint
 from graph.observability import (
     REQUEST_ID_HEADER,
@@ -161,4 +162,5 @@ def _middleware(settings: Settings, redis: Any) -> list[Middleware]:
     keys = ApiKeys(serving.api_keys)
     if keys or limiter:
         stack.append(Middleware(AccessControlMiddleware, keys=keys, limiter=limiter))
+    stack.append(Middleware(CancelOnDisconnect))  # a client that hangs up cancels its work
     return stack

@@ -3,9 +3,9 @@
 In process (the sandbox behind ``httpx.ASGITransport``): under injected 5xx, garbage bodies
 and code-7 bans every failed field is null with a coded error and the response is never an
 HTTP 500. Real processes on loopback (``httpx.ASGITransport`` ignores timeouts and never
-disconnects): a client that hangs up cancels its upstream call; a hung upstream answers
-UPSTREAM_TIMEOUT within the configured timeout; and after 1,000 timed-out calls the
-connection pool still serves.
+disconnects): a client that hangs up cancels its upstream call (graph/disconnect.py); a
+hung upstream answers UPSTREAM_TIMEOUT within the configured deadline; and after 1,000
+timed-out calls the connection pool still serves.
 """
 
 from __future__ import annotations
@@ -128,10 +128,6 @@ def test_the_sandbox_notices_a_caller_that_hangs_up(sandbox_url: str) -> None:
     assert (stats["disconnected"], stats["inFlight"]) == (1, 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "productgraph does not yet cancel a request's work when its client disconnects: uvicorn "
-    "never cancels the app task, so graph/app.py must watch for http.disconnect and cancel "
-    "execution (issue 8, stage B)"))
 def test_a_client_that_hangs_up_cancels_its_upstream_call(sandbox_url: str) -> None:
     set_faults(sandbox_url, latency_ms=3000)
     process, server = serve(sandbox_url)
@@ -148,6 +144,10 @@ def test_a_client_that_hangs_up_cancels_its_upstream_call(sandbox_url: str) -> N
         assert stats["calls"] == {"taobao.items.seller.list.get": 1}
         assert stats["disconnected"] == 1, "the upstream call went on after the client left"
         assert stats["inFlight"] == 0
+        # The server is not left with anything: the next client is served at once.
+        set_faults(sandbox_url, latency_ms=0)
+        answer = httpx.post(server + "/graphql", json={"query": ONE}, timeout=5).json()
+        assert answer["data"]["product"]["id"] == TAOBAO[0], answer
 
 
 def test_a_hung_upstream_answers_upstream_timeout_within_the_deadline(
