@@ -717,8 +717,10 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
         policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
         """``policy`` and ``redis`` go to the ``UpstreamClient``, as for the open platform."""
+        # Its own budget (10/s, seed 004) and bans, apart from the open platform's.
         super().__init__(UpstreamClient(CHANNEL, url, transport=transport,
-                                        timeout_s=timeout_s, policy=policy, redis=redis),
+                                        timeout_s=timeout_s, policy=policy, redis=redis,
+                                        upstream="alibaba-aggregator"),
                          concurrency)
         self._url = url
         self._token = token

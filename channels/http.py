@@ -26,7 +26,7 @@ from channels.clock import Clock, Sleep
 from channels.errors import ChannelError, RateLimited, UpstreamError, UpstreamTimeout
 from channels.metrics import BUDGET_WAIT, UPSTREAM_LATENCY, UPSTREAM_REQUESTS, UPSTREAM_RETRIES
 from channels.model import Channel
-from channels.policy import UpstreamPolicy, policy_for_channel
+from channels.policy import DEFAULT_QPS, UpstreamPolicy, default_policy, policy_for_channel
 from channels.ratelimit import Budget, LocalQpsLimiter, QpsLimiter, RedisQpsLimiter
 from channels.retry import full_jitter_backoff, is_transient
 
@@ -74,28 +74,35 @@ class UpstreamClient:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        upstream: str | None = None,
     ) -> None:
-        """``policy`` defaults to the channel's (``channels.policy``); with ``redis`` (a
-        ``redis.asyncio.Redis``) the QPS budget and bans are shared by every process using it.
-        ``limiter``, ``bans`` and ``breaker`` may be passed to share them between clients
-        (Taobao and Tmall use one TOP app); ``clock``, ``sleep`` and ``rng`` are for tests.
+        """``upstream`` names the service called (``top``, ``standard``, …; default: the
+        channel's name): the QPS budget and the bans are keyed by it, so one marketplace
+        reached through two upstreams (Taobao over TOP and over the standard aggregator)
+        never shares a budget. ``policy`` defaults to the upstream's (``channels.policy``),
+        else the channel's; with ``redis`` (a ``redis.asyncio.Redis``) the QPS budget and
+        bans are shared by every process using it. ``limiter``, ``bans`` and ``breaker`` may
+        be passed to share them between clients (Taobao and Tmall use one TOP app);
+        ``clock``, ``sleep`` and ``rng`` are for tests.
         """
         self.channel = channel
+        self.upstream = upstream or channel.value
         self.base_url = base_url
         self.calls: Counter[str] = Counter()
-        self.policy = policy or policy_for_channel(channel)
+        self.policy = policy or (default_policy(self.upstream) if self.upstream in DEFAULT_QPS
+                                 else policy_for_channel(channel))
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
         if limiter is None:
             budget = Budget.per_second(self.policy.qps)
             limiter = (
-                RedisQpsLimiter(redis, channel.value, budget, clock=clock, sleep=sleep)
+                RedisQpsLimiter(redis, self.upstream, budget, clock=clock, sleep=sleep)
                 if redis is not None
                 else LocalQpsLimiter(budget, clock=clock, sleep=sleep)
             )
         self.limiter: QpsLimiter = limiter
-        self.bans = bans or BanList(channel.value, redis=redis, clock=clock)
+        self.bans = bans or BanList(self.upstream, redis=redis, clock=clock)
         self.breaker = breaker or CircuitBreaker(
             channel, failure_threshold=self.policy.breaker_failures,
             cooldown_s=self.policy.breaker_cooldown_s, clock=clock,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -80,6 +81,9 @@ from channels.model import (
     VideoKind,
 )
 from channels.policy import UpstreamPolicy
+
+#: The upstream's name for its QPS budget and bans (``channels.policy.DEFAULT_QPS``).
+UPSTREAM = "standard"
 
 API_DETAIL = "products/detail"
 API_SEARCH = "products/search"
@@ -368,10 +372,21 @@ class StandardAdapter:
         self._base_url = base_url
         self._token = token
         self._slots = asyncio.Semaphore(concurrency)
-        # The client names one channel in its messages; the aggregator is one upstream.
+        # The client names one channel in its messages, but the aggregator is one upstream:
+        # its QPS budget, bans and breaker are ``standard``'s, whichever channels it serves
+        # (never TOP's, although Taobao may be the first of them).
         self.client = UpstreamClient(channels[0], base_url.rstrip("/") + "/",
                                      transport=transport, timeout_s=timeout_s,
-                                     policy=policy, redis=redis)
+                                     policy=policy, redis=redis, upstream=UPSTREAM)
+
+    def for_channels(self, channels: tuple[Channel, ...]) -> StandardAdapter:
+        """The same aggregator serving only ``channels``: one client (QPS budget, bans,
+        breaker, connection pool) and one set of concurrency slots with this adapter."""
+        if not channels:
+            raise ValueError("StandardAdapter needs at least one channel")
+        twin = copy.copy(self)
+        twin.channels = tuple(channels)
+        return twin
 
     def __repr__(self) -> str:
         names = ",".join(c.value for c in self.channels)
