@@ -148,6 +148,16 @@ class CacheSettings:
         return self.url if self.backend == "redis" else None
 
 
+#: The default deadline is at most this long, unless one attempt alone takes longer.
+UPSTREAM_DEADLINE_CAP_S = 15.0
+
+
+def default_upstream_deadline(timeout_s: float) -> float:
+    """Room for a retry after one timed-out attempt (2 × the timeout), at most 15 s, never
+    less than one attempt: 10 s → 15 s, 1 s → 2 s, 20 s → 20 s."""
+    return min(2 * timeout_s, max(timeout_s, UPSTREAM_DEADLINE_CAP_S))
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -155,7 +165,11 @@ class Settings:
     port: int = 8000
     workers: int = 1
     cache_url: str = ""
+    #: One attempt of an upstream call (httpx's connect/read/write/pool timeout).
     upstream_timeout_s: float = 10.0
+    #: One logical upstream call, every attempt and backoff included; ``None``: derived
+    #: from the timeout (``default_upstream_deadline``).
+    upstream_deadline_s: float | None = None
     max_ids: int = 100
     taobao: TaobaoSettings = field(default_factory=TaobaoSettings)
     alibaba_1688: Alibaba1688Settings = field(default_factory=Alibaba1688Settings)
@@ -167,6 +181,13 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def upstream_call_deadline_s(self) -> float:
+        """What a client waits at most for one upstream call, retries included."""
+        if self.upstream_deadline_s is not None:
+            return self.upstream_deadline_s
+        return default_upstream_deadline(self.upstream_timeout_s)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -243,6 +264,7 @@ class Settings:
         workers = number("WORKERS", 1, int)
         port = number("PORT", 8000, int)
         timeout = number("UPSTREAM_TIMEOUT", 10.0)
+        deadline = number("UPSTREAM_DEADLINE", None)
         cache = _cache_settings(get, number)
         return cls(
             env=mode,
@@ -251,6 +273,7 @@ class Settings:
             workers=int(workers or 1),
             cache_url=get("CACHE_URL"),
             upstream_timeout_s=float(timeout or 10.0),
+            upstream_deadline_s=deadline,
             taobao=taobao,
             alibaba_1688=alibaba,
             weidian=weidian,

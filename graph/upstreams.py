@@ -26,12 +26,18 @@ SANDBOX_ORIGIN = "http://sandbox.invalid"
 SANDBOX_QPS = 10_000.0
 
 
-def upstream_policy(qps: float | None, upstream: str, *, sandboxed: bool) -> UpstreamPolicy:
-    """The channel's default policy with the configured QPS (``PRODUCTGRAPH_<CHANNEL>_QPS``)."""
+def upstream_policy(qps: float | None, upstream: str, *, sandboxed: bool,
+                    deadline_s: float | None = None) -> UpstreamPolicy:
+    """The upstream's default policy with the configured QPS (``PRODUCTGRAPH_<CHANNEL>_QPS``)
+    and whole-call deadline (``PRODUCTGRAPH_UPSTREAM_DEADLINE``)."""
     policy = default_policy(upstream)
     if qps is None and sandboxed:
         qps = SANDBOX_QPS
-    return policy if qps is None else dataclasses.replace(policy, qps=qps)
+    if qps is not None:
+        policy = dataclasses.replace(policy, qps=qps)
+    if deadline_s is not None:
+        policy = dataclasses.replace(policy, deadline_s=deadline_s)
+    return policy
 
 
 def build_registry(settings: Settings,
@@ -55,6 +61,11 @@ def build_registry(settings: Settings,
         return transport
 
     timeout = settings.upstream_timeout_s
+    deadline = settings.upstream_call_deadline_s
+
+    def policy_of(qps: float | None, upstream: str, *, sandboxed: bool) -> UpstreamPolicy:
+        return upstream_policy(qps, upstream, sandboxed=sandboxed, deadline_s=deadline)
+
     adapters: list[ChannelAdapter] = []
 
     top = settings.taobao
@@ -64,26 +75,26 @@ def build_registry(settings: Settings,
             session=top.session.value or None, sign_method=top.sign_method,
             gateway_url=top.gateway_url, item_method=top.item_method,
             batch_method=top.batch_method or None, timeout_s=timeout,
-            policy=upstream_policy(top.qps, "top", sandboxed=False), redis=redis))
+            policy=policy_of(top.qps, "top", sandboxed=False), redis=redis))
     elif not settings.standard.url:
         adapters.append(TopAdapter(
             app_key=sandbox.TOP_APP_KEY, app_secret=sandbox.TOP_APP_SECRET,
             session=sandbox.TOP_SESSION, sign_method=top.sign_method,
             gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH, item_method=top.item_method,
             batch_method=top.batch_method or None, transport=sandboxed(), timeout_s=timeout,
-            policy=upstream_policy(top.qps, "top", sandboxed=True), redis=redis))
+            policy=policy_of(top.qps, "top", sandboxed=True), redis=redis))
 
     ali = settings.alibaba_1688
     if ali.uses_open_platform:
         adapters.append(Alibaba1688OpenAdapter(
             app_key=ali.app_key, app_secret=ali.app_secret.value,
             access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout,
-            policy=upstream_policy(ali.qps, "alibaba", sandboxed=False), redis=redis))
+            policy=policy_of(ali.qps, "alibaba", sandboxed=False), redis=redis))
     elif ali.uses_aggregator:
         adapters.append(Alibaba1688AggregatorAdapter(
             url=ali.aggregator_url, token=ali.aggregator_token.value,
             shop_id=ali.shop_id or None, timeout_s=timeout,
-            policy=upstream_policy(ali.qps, "alibaba-aggregator", sandboxed=False), redis=redis))
+            policy=policy_of(ali.qps, "alibaba-aggregator", sandboxed=False), redis=redis))
     elif settings.standard.url:
         pass  # served by the standard aggregator below
     else:
@@ -91,46 +102,48 @@ def build_registry(settings: Settings,
             app_key=sandbox.AOP_APP_KEY, app_secret=sandbox.AOP_APP_SECRET,
             access_token=sandbox.AOP_ACCESS_TOKEN, gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH,
             transport=sandboxed(), timeout_s=timeout,
-            policy=upstream_policy(ali.qps, "alibaba", sandboxed=True), redis=redis))
+            policy=policy_of(ali.qps, "alibaba", sandboxed=True), redis=redis))
 
     wd = settings.weidian
     if wd.access_token:
         adapters.append(WeidianAdapter(access_token=wd.access_token.value,
                                        gateway_url=wd.gateway_url, timeout_s=timeout,
-                                       policy=upstream_policy(wd.qps, "weidian", sandboxed=False),
+                                       policy=policy_of(wd.qps, "weidian", sandboxed=False),
                                        redis=redis))
     elif not settings.standard.url:
         adapters.append(WeidianAdapter(
             access_token=sandbox.WEIDIAN_ACCESS_TOKEN,
             gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH, transport=sandboxed(),
-            timeout_s=timeout, policy=upstream_policy(wd.qps, "weidian", sandboxed=True),
+            timeout_s=timeout, policy=policy_of(wd.qps, "weidian", sandboxed=True),
             redis=redis))
 
     std = settings.standard
+    aggregator = None
     if std.url:
+        # One aggregator, one budget: fetching for the channels nobody else serves and
+        # searching every channel share its client.
+        aggregator = StandardAdapter(base_url=std.url, token=std.token.value,
+                                     channels=tuple(Channel), language=std.language or None,
+                                     timeout_s=timeout, redis=redis,
+                                     policy=policy_of(std.qps, "standard", sandboxed=False))
         served = {c for a in adapters for c in a.channels}
         rest = tuple(c for c in Channel if c not in served)
         if rest:
-            adapters.append(StandardAdapter(base_url=std.url, token=std.token.value,
-                                            channels=rest, language=std.language or None,
-                                            timeout_s=timeout, redis=redis,
-                                            policy=upstream_policy(std.qps, "standard",
-                                                                   sandboxed=False)))
-    return ChannelRegistry(adapters, searchers=_searchers(settings, sandboxed, timeout))
+            adapters.append(aggregator.for_channels(rest))
+    return ChannelRegistry(adapters, searchers=_searchers(
+        settings, sandboxed, aggregator, timeout_s=timeout, redis=redis,
+        sandbox_policy=policy_of(std.qps, "standard", sandboxed=True)))
 
 
 def _searchers(settings: Settings, sandboxed: Callable[[], httpx.AsyncBaseTransport],
-               timeout: float) -> dict[Channel, Searchable]:
+               aggregator: StandardAdapter | None, *, timeout_s: float, redis: Any,
+               sandbox_policy: UpstreamPolicy) -> dict[Channel, Searchable]:
     """Who answers ``search``/``searchByImage`` per channel. The official gateways we use
     cannot keyword-search the public marketplace (TOP's item APIs list only the session's
-    own shop), so: the standard aggregator for every channel when one is configured; else
-    the sandbox's aggregator for each channel still in sandbox mode; else nobody
-    (CAPABILITY_NOT_SUPPORTED)."""
-    std = settings.standard
-    if std.url:
-        aggregator = StandardAdapter(base_url=std.url, token=std.token.value,
-                                     channels=tuple(Channel), language=std.language or None,
-                                     timeout_s=timeout)
+    own shop), so: the standard ``aggregator`` for every channel when one is configured;
+    else the sandbox's aggregator for each channel still in sandbox mode (with the sandbox's
+    budget, as the other sandboxed adapters); else nobody (CAPABILITY_NOT_SUPPORTED)."""
+    if aggregator is not None:
         return dict.fromkeys(Channel, aggregator)
     in_sandbox = [channel for channel, configured in (
         (Channel.TAOBAO, settings.taobao.configured),
@@ -141,7 +154,8 @@ def _searchers(settings: Settings, sandboxed: Callable[[], httpx.AsyncBaseTransp
     ) if not configured]
     if not in_sandbox:
         return {}
-    sandbox_aggregator = StandardAdapter(
+    searcher = StandardAdapter(
         base_url=SANDBOX_ORIGIN + sandbox.STANDARD_PATH, token=sandbox.STANDARD_TOKEN,
-        channels=tuple(in_sandbox), transport=sandboxed(), timeout_s=timeout)
-    return dict.fromkeys(in_sandbox, sandbox_aggregator)
+        channels=tuple(in_sandbox), transport=sandboxed(), timeout_s=timeout_s,
+        policy=sandbox_policy, redis=redis)
+    return dict.fromkeys(in_sandbox, searcher)
