@@ -14,6 +14,7 @@ from graph.errors import UserInputError
 from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
+from graph.resolution import use_direct_resolvers
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.entities import (
@@ -136,8 +137,10 @@ def representation_problem(representation: object) -> str | None:
 
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    return ProductGraphSchema(query=Query, types=list(ENTITIES),
-                              extensions=[GraphQLMetrics, PreparedDocumentExtension])
+    built = ProductGraphSchema(query=Query, types=list(ENTITIES),
+                               extensions=[GraphQLMetrics, PreparedDocumentExtension])
+    use_direct_resolvers(built)
+    return built
 
 
 schema = create_schema()

@@ -1,0 +1,72 @@
+"""Direct field resolution: graphql-core calls a field's method or reads its attribute
+without strawberry's per-call wrapper, where that wrapper would do nothing.
+
+strawberry resolves every field with a resolver through a chain built for the general case:
+an ``Info`` object, argument conversion, field extensions, exception handlers, then the
+method (about eight Python calls); a field without one through three calls to ``getattr``.
+Most of productgraph's fields are neither: a synchronous method taking only ``self``
+(``Product.title``, ``Variant.stock`` …) or a plain attribute (``Money.amount``). For
+those, ``use_direct_resolvers`` gives graphql-core a resolver that calls the method with
+the source (or reads the attribute) and nothing else — the same value, the same errors.
+
+Left to strawberry: fields with arguments, fields asking for ``info``/``root``/``parent``,
+async resolvers, fields with extensions or permission classes, and every field of a schema
+with exception handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+Resolve = Callable[..., Any]
+
+
+def direct_resolver(field: StrawberryField) -> Resolve | None:
+    """A resolver doing only what strawberry's would for ``field``, or ``None`` when
+    strawberry's wrapper has work to do (arguments, info, extensions, async)."""
+    if field.extensions or field.permission_classes or field.arguments:
+        return None
+    resolver = field.base_resolver
+    if resolver is None:
+        name = field.python_name
+
+        def read(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+            return getattr(source, name)
+
+        return read
+    if resolver.is_async or resolver.info_parameter or resolver.root_parameter \
+            or resolver.parent_parameter or not resolver.self_parameter:
+        return None
+    method = resolver.wrapped_func
+    if not callable(method):
+        return None
+
+    def call(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        return method(source)
+
+    return call
+
+
+def use_direct_resolvers(schema: Any) -> int:
+    """Install direct resolvers on a built strawberry schema's graphql-core types; returns
+    how many fields got one."""
+    if getattr(schema, "exception_handlers", None):
+        return 0
+    installed = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for graphql_field in graphql_type.fields.values():
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(field, StrawberryField) or field.is_subscription:
+                continue
+            resolve = direct_resolver(field)
+            if resolve is not None:
+                graphql_field.resolve = resolve
+                installed += 1
+    return installed
