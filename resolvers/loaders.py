@@ -44,10 +44,11 @@ class ProductPartLoader(DataLoader[PartKey, ProductRecord]):
         wanted: dict[Channel, dict[str, set[Part]]] = defaultdict(lambda: defaultdict(set))
         for key in keys:
             wanted[key.channel][key.source_id].add(key.part)
-        per_channel = await asyncio.gather(
-            *(self.fetcher.fetch(channel, {sid: frozenset(p) for sid, p in ids.items()})
-              for channel, ids in wanted.items())
-        )
+        fetches = [self.fetcher.fetch(channel, {sid: frozenset(p) for sid, p in ids.items()})
+                   for channel, ids in wanted.items()]
+        # One channel (the usual case) is awaited as it is: no task, no extra loop turn.
+        per_channel = [await fetches[0]] if len(fetches) == 1 else \
+            await asyncio.gather(*fetches)
         results: dict[tuple[Channel, str], ProductRecord | BaseException] = {}
         for channel, answers in zip(wanted, per_channel, strict=True):
             for source_id, answer in answers.items():
@@ -78,7 +79,19 @@ class ProductPartLoader(DataLoader[PartKey, ProductRecord]):
     ) -> list[ProductRecord | BaseException]:
         part_list = sorted(set(parts), key=lambda p: p.value) or [Part.CORE]
         keys = [PartKey(ch, sid, p) for ch, sid in products for p in part_list]
-        answers = await asyncio.gather(*map(self.load, keys), return_exceptions=True)
+        # Awaited one by one rather than gathered: they resolve together (one batch), so
+        # after the first the rest are done, and no gathering future or callbacks are made.
+        answers: list[ProductRecord | BaseException] = []
+        for future in [self.load(key) for key in keys]:
+            try:
+                answers.append(await future)
+            except asyncio.CancelledError as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this request is being cancelled, not just that key's batch
+                answers.append(exc)
+            except Exception as exc:
+                answers.append(exc)
         merged: list[ProductRecord | BaseException] = []
         width = len(part_list)
         for index in range(len(products)):

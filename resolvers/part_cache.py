@@ -101,6 +101,14 @@ class LruMemoryCache(SimpleMemoryCache):  # type: ignore[misc]
 
     async def _multi_get(self, keys: Sequence[str], encoding: str = "utf-8",
                          _conn: Any = None) -> list[object]:
+        return self.peek_many(keys)
+
+    def peek_many(self, keys: Sequence[str]) -> list[object]:
+        """``multi_get`` without aiocache's per-call layers (plugin hooks, timeout, an
+        environment lookup, the null serializer, a debug log line): a dict lookup needs
+        none of them, and a warm query makes one per request."""
+        if self.namespace is not None:
+            keys = [self.build_key(key) for key in keys]
         cache = self._cache
         values = []
         for key in keys:
@@ -177,8 +185,12 @@ class PartCache:
         """One lookup per key, in order, in one backend round trip."""
         if not keys:
             return []
-        raw = await self._guarded(
-            lambda: self.backend.multi_get([cache_key(*k) for k in keys]))
+        raw: list[object] | None
+        if isinstance(self.backend, LruMemoryCache):
+            raw = self.backend.peek_many([cache_key(*k) for k in keys])
+        else:
+            raw = await self._guarded(
+                lambda: self.backend.multi_get([cache_key(*k) for k in keys]))
         if raw is None:
             for _, _, part in keys:
                 self._counters[(part, "bypass")].inc()
