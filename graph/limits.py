@@ -286,11 +286,25 @@ def check_cost(cost: int, limits: OperationLimits) -> None:
                       "`first` or `ids`).")
 
 
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def actual_cost(data: Any) -> int:
     """The cost recounted from the response's ``data``: one per field value present, for
     every list item (a null product costs 1, not its selection)."""
-    if isinstance(data, Mapping):
-        return sum(1 + actual_cost(v) for v in data.values())
-    if isinstance(data, list):
-        return sum(actual_cost(item) for item in data)
-    return 0
+    # Runs on every answer: a loop over containers only, leaves skipped by their exact type
+    # (an ABC isinstance per leaf costs more than the whole count otherwise).
+    cost = 0
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict or isinstance(value, Mapping):
+            cost += len(value)
+            for item in value.values():
+                if type(item) not in _LEAF_TYPES:
+                    stack.append(item)
+        elif isinstance(value, list):
+            for item in value:
+                if type(item) not in _LEAF_TYPES:
+                    stack.append(item)
+    return cost
