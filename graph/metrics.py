@@ -19,7 +19,7 @@ on its own port.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.requests import Request
@@ -38,26 +38,29 @@ GRAPHQL_LATENCY = Histogram(
 )
 
 
+def observe_operation(seconds: float, errors: Sequence[object] | None,
+                      data: object | None) -> None:
+    """Count one operation by outcome and observe its latency."""
+    GRAPHQL_LATENCY.observe(seconds)
+    outcome = "ok" if not errors else "partial" if data else "error"
+    GRAPHQL_REQUESTS.labels(outcome).inc()
+
+
 class GraphQLMetrics(SchemaExtension):
-    """Counts every operation by outcome and observes its latency."""
+    """Counts every operation by outcome and observes its latency. (``graph.execution``
+    does the same itself on its plain path, where no extension runs.)"""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         try:
             yield
         finally:
-            GRAPHQL_LATENCY.observe(time.perf_counter() - started)
-            GRAPHQL_REQUESTS.labels(self._outcome()).inc()
-
-    def _outcome(self) -> str:
-        context = self.execution_context
-        result = context.result
-        errors = (result.errors if result is not None else None) or \
-            context.pre_execution_errors
-        if not errors:
-            return "ok"
-        data = result.data if result is not None else None
-        return "partial" if data else "error"
+            context = self.execution_context
+            result = context.result
+            errors = (result.errors if result is not None else None) or \
+                context.pre_execution_errors
+            observe_operation(time.perf_counter() - started, errors,
+                              result.data if result is not None else None)
 
 
 async def metrics_endpoint(request: Request) -> Response:

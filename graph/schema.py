@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.federation.schema import FederationAny
-from strawberry.types import Info
+from strawberry.types import ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 from graph.context import Context
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.errors import UserInputError
+from graph.execution import execute_plain, plain_path_applies
 from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
@@ -101,6 +104,32 @@ class ProductGraphSchema(strawberry.federation.Schema):
         #: default limits, development mode. The view brings its own (graph/serving.py).
         self.documents = DocumentCache(self._schema, OperationLimits(), introspection=True,
                                        suggestions=True)
+        #: Set by ``create_schema``: a schema built otherwise executes as strawberry's does.
+        self.plain_path = False
+
+    async def execute(
+        self, query: str | None, variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None, root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """strawberry's ``execute``; a query cached as valid takes the plain path
+        (``graph.execution``), the same answer without the extension machinery."""
+        if self.plain_path:
+            request = getattr(context_value, "request", None)
+            documents = getattr(getattr(request, "state", None), "documents", None)
+            result = await execute_plain(
+                self, documents if isinstance(documents, DocumentCache) else self.documents,
+                query, variable_values=variable_values, context_value=context_value,
+                root_value=root_value, operation_name=operation_name,
+                allowed_operation_types=allowed_operation_types,
+                operation_extensions=operation_extensions)
+            if result is not None:
+                return result
+        return await super().execute(query, variable_values, context_value, root_value,
+                                     operation_name, allowed_operation_types,
+                                     operation_extensions)
 
     # The signature is strawberry's: it builds the `_entities` field from these annotations.
     def entities_resolver(self, info: Info, representations: list[FederationAny]
@@ -140,6 +169,7 @@ def create_schema() -> ProductGraphSchema:
     built = ProductGraphSchema(query=Query, types=list(ENTITIES),
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
+    built.plain_path = plain_path_applies(built)
     return built
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from strawberry.types import ExecutionResult
 from graph.context import Context
 from graph.documents import DocumentCache
 from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
+from graph.metrics import observe_operation
 from graph.observability import current_stats, tracer_span
 from graph.persisted import PersistedQueries
 from graph.refusal import RequestRefused, refusal_response
@@ -201,6 +203,7 @@ class HardenedGraphQL(GraphQL[Context, None]):
         self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
         root_value: Any, request_data: Any,
     ) -> ExecutionResult:
+        started = time.perf_counter()
         if request_adapter.method == "GET" and not self.allow_queries_via_get:
             raise RequestRefused(405, "METHOD_NOT_ALLOWED",
                                  "Operations over GET are off on this server: POST them as "
@@ -212,12 +215,15 @@ class HardenedGraphQL(GraphQL[Context, None]):
         try:
             prepared = self.documents.prepare(query)
         except GraphQLSyntaxError as exc:
+            # Answered here, strawberry never sees it: counted here.
+            observe_operation(time.perf_counter() - started, [exc], None)
             return self._finish(ExecutionResult(
                 data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None)
         requested = estimate_cost(prepared.document, request_data.operation_name,
                                   request_data.variables)
         check_cost(requested, self.limits)
         if prepared.errors:
+            observe_operation(time.perf_counter() - started, prepared.errors, None)
             return self._finish(ExecutionResult(
                 data=None,
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
