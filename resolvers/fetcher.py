@@ -129,6 +129,24 @@ class ProductFetcher:
                 answers[source_id] = answer
         return answers
 
+    def cached(self, channel: Channel, source_id: str,
+               parts: frozenset[Part]) -> ProductRecord | None:
+        """The record of ``parts`` from fresh in-process cache entries alone, without
+        awaiting: no batch, no loop turn. ``None`` when any part needs ``fetch`` (missing,
+        stale, "not found", a Redis cache, an id the adapter refuses)."""
+        if self.cache is None:
+            return None
+        try:
+            canonical = self.registry.adapter(channel).validate_source_id(channel, source_id)
+        except ChannelError:
+            return None
+        keys: list[Key] = [(channel, canonical, p) for p in parts]
+        values = self.cache.peek_fresh(keys)
+        if values is None:
+            return None
+        answer = _record_of(channel, canonical, set(parts), dict(zip(keys, values, strict=True)))
+        return answer if isinstance(answer, ProductRecord) else None
+
     def _start(self, adapter: ChannelAdapter, channel: Channel,
                keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:
         """Register a future per key; the batches that resolve them start on the loop's next

@@ -77,6 +77,22 @@ class ProductPartLoader(DataLoader[PartKey, ProductRecord]):
     async def load_products_or_errors(
         self, products: Sequence[tuple[Channel, str]], parts: Iterable[Part]
     ) -> list[ProductRecord | BaseException]:
+        """``parts`` of each product, or its error, in order. Products whose parts are all
+        fresh in the in-process cache are answered at once (``ProductFetcher.cached``):
+        batching them would save no upstream call; the rest load in one batch."""
+        wanted = frozenset(parts) or frozenset((Part.CORE,))
+        answers: list[ProductRecord | BaseException | None] = [
+            self.fetcher.cached(channel, source_id, wanted) for channel, source_id in products]
+        missing = [i for i, answer in enumerate(answers) if answer is None]
+        if missing:
+            loaded = await self._load_batched([products[i] for i in missing], wanted)
+            for index, answer in zip(missing, loaded, strict=True):
+                answers[index] = answer
+        return answers  # type: ignore[return-value]
+
+    async def _load_batched(
+        self, products: Sequence[tuple[Channel, str]], parts: Iterable[Part]
+    ) -> list[ProductRecord | BaseException]:
         part_list = sorted(set(parts), key=lambda p: p.value) or [Part.CORE]
         keys = [PartKey(ch, sid, p) for ch, sid in products for p in part_list]
         # Awaited one by one rather than gathered: they resolve together (one batch), so

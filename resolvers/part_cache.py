@@ -204,6 +204,27 @@ class PartCache:
             found.append(lookup)
         return found
 
+    def peek_fresh(self, keys: Sequence[tuple[Channel, str, Part]]) -> list[object] | None:
+        """The values of ``keys`` when every one is a fresh entry of the in-process backend,
+        read without awaiting (counted as hits); ``None``, counting nothing, when any is
+        missing, stale or "not found", and always with another backend: the caller then
+        takes ``get_many``, which counts and classifies."""
+        backend = self.backend
+        if not isinstance(backend, LruMemoryCache):
+            return None
+        now = self.clock()
+        ttl = self.ttl_s
+        values = []
+        for (_, _, part), entry in zip(keys, backend.peek_many([cache_key(*k) for k in keys]),
+                                       strict=True):
+            if not isinstance(entry, CachedPart) or entry.missing is not None \
+                    or now - entry.stored_at >= ttl[part]:
+                return None
+            values.append(entry.value)
+        for _, _, part in keys:
+            self._counters[(part, "hit")].inc()
+        return values
+
     def _classify(self, part: Part, entry: object, now: float) -> Lookup:
         if not isinstance(entry, CachedPart):
             return MISS

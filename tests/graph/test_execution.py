@@ -63,3 +63,28 @@ async def test_an_extension_the_plain_path_does_not_know_still_runs() -> None:
     result = await schema.execute("{ __typename }")
     assert result.data == {"__typename": "Query"}
     assert Recording.executed == ["{ __typename }"]
+
+
+async def test_fresh_memory_entries_answer_without_the_batch_and_the_rest_do_not() -> None:
+    from channels.model import Channel, Part
+    from tests.graph.test_upstream_cost import SEED_000, productgraph
+
+    parts = frozenset({Part.CORE, Part.VARIANTS})
+    async with productgraph() as (gql, app):
+        fetcher = app.state.fetcher
+        source_id = SEED_000.removeprefix("taobao_")
+        assert fetcher.cached(Channel.TAOBAO, source_id, parts) is None        # cold
+        fetched = (await fetcher.fetch(Channel.TAOBAO, {source_id: parts}))[source_id]
+        await fetcher.drain()
+        assert fetcher.cached(Channel.TAOBAO, source_id, parts) == fetched     # fresh
+        assert fetcher.cached(Channel.TAOBAO, source_id, parts | {Part.MEDIA}) is None
+        assert fetcher.cached(Channel.TAOBAO, "not-a-number", parts) is None
+        now = fetcher.cache.clock()
+        fetcher.cache.clock = lambda: now + fetcher.cache.ttl_s[Part.CORE] + 1
+        assert fetcher.cached(Channel.TAOBAO, source_id, parts) is None        # stale
+        gql.sandbox.reset()
+        stale = await gql.execute("query ($id: ID!) { product(id: $id) { id } }",
+                                  {"id": SEED_000})
+        assert stale["data"]["product"]["id"] == SEED_000
+        await fetcher.drain()
+        assert fetcher.refreshes_started >= 1      # the stale part went the refresh way
