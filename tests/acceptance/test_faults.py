@@ -193,8 +193,17 @@ async def test_after_1000_timeouts_the_connection_pool_still_serves(sandbox_url:
         assert timeouts == 1000, {type(r).__name__ for r in results}
 
         set_faults(sandbox_url, timeout_rate=0.0)
-        answer = await adapter.fetch(Channel.TAOBAO, [source_id], frozenset({Part.CORE}))
-        record = answer[source_id]
+        # Let the sandbox finish the 1,000 handlers still sleeping out their hang, then the
+        # same adapter (the same pool) must serve again. A leaked or wedged pool fails every
+        # try; a few tries only absorb a loaded machine answering slower than the 0.1 s
+        # timeout this test gives each call.
+        await asyncio.sleep(1.5)
+        for _ in range(5):
+            answer = await adapter.fetch(Channel.TAOBAO, [source_id], frozenset({Part.CORE}))
+            record = answer[source_id]
+            if not isinstance(record, UpstreamTimeout):
+                break
+            await asyncio.sleep(0.5)
         assert not isinstance(record, BaseException), record
         assert record.core is not None
         assert record.core.title.original == TOP_ITEMS[int(source_id)]["title"]
