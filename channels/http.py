@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import random
 import time
@@ -33,6 +34,7 @@ from channels.retry import full_jitter_backoff, is_transient
 DEFAULT_TIMEOUT_S = 10.0
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class _SlotCredit:
@@ -107,15 +109,26 @@ class UpstreamClient:
             channel, failure_threshold=self.policy.breaker_failures,
             cooldown_s=self.policy.breaker_cooldown_s, clock=clock,
         )
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
-            limits=httpx.Limits(max_connections=max_connections,
-                                max_keepalive_connections=max_connections),
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"},
-            follow_redirects=False,
-        )
+        def new_http() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=base_url,
+                transport=transport,
+                timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+                limits=httpx.Limits(max_connections=max_connections,
+                                    max_keepalive_connections=max_connections),
+                headers={"User-Agent": user_agent, "Accept-Encoding": "gzip"},
+                follow_redirects=False,
+            )
+
+        self._new_http = new_http
+        self._http = new_http()
+        # At most ``max_connections`` requests are handed to httpx at once, so the pool never
+        # makes a request wait for a connection: httpcore 1.0.9 can leak a pool slot for good
+        # when a request is cancelled (a timeout is a cancellation inside httpcore) while it
+        # waits for one under contention (encode/httpcore#1093), until every request fails
+        # with PoolTimeout against a healthy upstream.
+        self._connection_slots = asyncio.Semaphore(max_connections)
+        self._retired: set[asyncio.Task[None]] = set()
 
     async def request(
         self,
@@ -139,9 +152,18 @@ class UpstreamClient:
         observer = request_observer.get()
         try:
             with observer(self.channel, api) if observer else contextlib.nullcontext():
-                return await self._http.request(
-                    http_method, url, params=params, data=data, json=json, headers=headers
-                )
+                async with self._connection_slots:
+                    return await self._http.request(
+                        http_method, url, params=params, data=data, json=json,
+                        headers=headers)
+        except httpx.PoolTimeout as exc:
+            # A free pool slot was guaranteed above, so the pool has leaked its slots (see
+            # ``__init__``): serve every later request from a fresh pool.
+            self._renew_pool()
+            raise UpstreamTimeout(
+                f"{self.channel.name} did not answer {api} in time (connection pool renewed)",
+                channel=self.channel, retryable=True,
+            ) from exc
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(
                 f"{self.channel.name} did not answer {api} in time", channel=self.channel
@@ -265,6 +287,19 @@ class UpstreamClient:
         UPSTREAM_REQUESTS.labels(self.channel.value, api, outcome).inc()
         UPSTREAM_LATENCY.labels(self.channel.value, api).observe(
             max(0.0, self._clock() - started))
+
+    def _renew_pool(self) -> None:
+        old, self._http = self._http, self._new_http()
+        logger.warning("%s: the upstream connection pool leaked its slots; renewed it",
+                       self.upstream)
+
+        async def retire() -> None:
+            with contextlib.suppress(Exception):
+                await old.aclose()
+
+        task = asyncio.get_running_loop().create_task(retire())
+        self._retired.add(task)
+        task.add_done_callback(self._retired.discard)
 
     async def aclose(self) -> None:
         await self._http.aclose()
