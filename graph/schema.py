@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
@@ -106,6 +107,16 @@ class ProductGraphSchema(strawberry.federation.Schema):
                                        suggestions=True)
         #: Set by ``create_schema``: a schema built otherwise executes as strawberry's does.
         self.plain_path = False
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: Any = None) -> None:
+        """Log only what nobody expected. A coded error (``NOT_FOUND``, ``UPSTREAM_TIMEOUT``,
+        a bad argument …) is an answer, already counted in the request's access-log line
+        and in the metrics; logging each with a traceback would bury the real failures."""
+        unexpected = [e for e in errors
+                      if (e.extensions or {}).get("code") in (None, "INTERNAL_SERVER_ERROR")]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
 
     async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,

@@ -168,3 +168,10 @@ async def test_catalog_product_of_seed_001(gql: GraphQLClient) -> None:
         ("品牌", "诺基亚"), ("型号", "N73")}
     missing = await gql.execute("{ catalogProduct { id } }")
     assert missing["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_coded_errors_are_answers_not_error_logs(gql: GraphQLClient, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level("ERROR", logger="strawberry.execution")
+    result = await gql.execute('{ product(id: "taobao_999999999999") { id } }')
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert not [r for r in caplog.records if r.name == "strawberry.execution"]
