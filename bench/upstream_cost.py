@@ -23,11 +23,10 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +34,7 @@ import httpx
 from graph.app import create_app
 from graph.settings import Settings
 from sandbox import credentials as sandbox
+from tests.processes import free_port, productgraph, running, sandbox_env
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,6 @@ class Shape:
     query: str
     variables: dict[str, Any]
     minimum_calls: int
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def shapes() -> list[Shape]:
@@ -80,16 +74,7 @@ def shapes() -> list[Shape]:
 def settings_for(origin: str) -> Settings:
     """productgraph configured as for real gateways, at the sandbox's loopback origin."""
     return Settings.from_env({
-        "PRODUCTGRAPH_TAOBAO_APP_KEY": sandbox.TOP_APP_KEY,
-        "PRODUCTGRAPH_TAOBAO_APP_SECRET": sandbox.TOP_APP_SECRET,
-        "PRODUCTGRAPH_TAOBAO_SESSION": sandbox.TOP_SESSION,
-        "PRODUCTGRAPH_TAOBAO_GATEWAY_URL": origin + sandbox.TOP_PATH,
-        "PRODUCTGRAPH_1688_APP_KEY": sandbox.AOP_APP_KEY,
-        "PRODUCTGRAPH_1688_APP_SECRET": sandbox.AOP_APP_SECRET,
-        "PRODUCTGRAPH_1688_ACCESS_TOKEN": sandbox.AOP_ACCESS_TOKEN,
-        "PRODUCTGRAPH_1688_GATEWAY_URL": origin + sandbox.AOP_PATH,
-        "PRODUCTGRAPH_WEIDIAN_ACCESS_TOKEN": sandbox.WEIDIAN_ACCESS_TOKEN,
-        "PRODUCTGRAPH_WEIDIAN_GATEWAY_URL": origin + sandbox.WEIDIAN_PATH,
+        **sandbox_env(origin),
         "PRODUCTGRAPH_STANDARD_URL": origin + sandbox.STANDARD_PATH,  # search
         "PRODUCTGRAPH_STANDARD_TOKEN": sandbox.STANDARD_TOKEN,
         # The bench measures cost, not throttling: budgets far above what it sends.
@@ -98,52 +83,21 @@ def settings_for(origin: str) -> Settings:
     })
 
 
-class SandboxProcess:
-    """``productgraph sandbox`` on a free loopback port, as its own process."""
-
-    def __init__(self, latency_ms: float) -> None:
-        self.port = _free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "graph.cli", "sandbox", "--port", str(self.port),
-             "--latency-ms", str(latency_ms)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def wait_ready(self, timeout_s: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"sandbox exited with {self.process.returncode}: {err[-400:]}")
-            try:
-                httpx.get(self.origin + "/_sandbox/stats", timeout=0.5)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("sandbox did not answer within 15 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 async def upstream_calls(control: httpx.AsyncClient) -> int:
     return int((await control.get("/_sandbox/stats")).json()["total"])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    box = SandboxProcess(args.latency_ms)
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"shapes": []}
-    try:
-        box.wait_ready()
-        app = create_app(settings_for(box.origin))
+    with tempfile.TemporaryDirectory() as logs, running(
+            productgraph("sandbox", "--port", str(port), "--latency-ms", str(args.latency_ms)),
+            ready_url=origin + "/_sandbox/stats", log=Path(logs) / "sandbox.log"):
+        app = create_app(settings_for(origin))
         fetcher = app.state.fetcher
         latency_s = args.latency_ms / 1000
-        async with httpx.AsyncClient(base_url=box.origin) as control, \
+        async with httpx.AsyncClient(base_url=origin) as control, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                   base_url="http://productgraph.bench", timeout=60) as http:
 
@@ -203,8 +157,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
         await fetcher.aclose()
         await app.state.registry.aclose()
-    finally:
-        box.stop()
     return results
 
 

@@ -38,25 +38,37 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float =
     raise TimeoutError(f"{url} did not answer within {timeout_s} s")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, and kill what does not stop within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 @contextlib.contextmanager
 def running(args: Sequence[str], *, ready_url: str, env: Mapping[str, str] | None = None,
-            cwd: Path = ROOT, timeout_s: float = 30.0) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``args`` until the block ends; ``ready_url`` must answer before it starts."""
+            cwd: Path = ROOT, timeout_s: float = 30.0,
+            log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``args`` until the block ends; ``ready_url`` must answer before it starts.
+
+    Output goes to a pipe the caller may read, or to ``log``: a server under load writes
+    more than an unread pipe holds, and would stall on it.
+    """
     full_env = {**os.environ, **(env or {})}
-    process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
-    try:
-        wait_for_http(ready_url, process, timeout_s)
-        yield process
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(log.open("wb")) if log else subprocess.PIPE
+        process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=out,
+                                   stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        if process.stdout:
-            process.stdout.close()
+            wait_for_http(ready_url, process, timeout_s)
+            yield process
+        finally:
+            stop(process)
+            if process.stdout:
+                process.stdout.close()
 
 
 def productgraph(*args: str) -> list[str]:

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import random
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +33,7 @@ from channels.policy import DEFAULT_QPS
 from sandbox import credentials
 from sandbox.catalog_1688 import OFFERS
 from sandbox.catalog_top import TOP_ITEMS, is_tmall
-from tests.processes import ROOT, free_port, productgraph, sandbox_env, wait_for_http
+from tests.processes import ROOT, free_port, productgraph, running, sandbox_env
 
 #: The budget each sandbox gateway must never see exceeded (productgraph's defaults).
 BUDGETS = {"top": DEFAULT_QPS["top"], "1688": DEFAULT_QPS["alibaba"],
@@ -49,26 +45,6 @@ BATCH = """query ($ids: [ID!]!) { products(ids: $ids) {
   id title { original } price { display { amount } } images { url } } }"""
 ENTITIES = """query ($representations: [_Any!]!) { _entities(representations: $representations) {
   ... on Product { id title { original } totalStock } } }"""
-
-
-@contextlib.contextmanager
-def running(args: Sequence[str], *, ready_url: str, log: Path,
-            env: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Like ``tests.processes.running``, but output goes to ``log``: under load a server's
-    access log would fill an unread pipe and stall the server."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(list(args), cwd=ROOT, env={**os.environ, **(env or {})},
-                                   stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_for_http(ready_url, process, 60)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 def product_ids(count: int) -> list[str]:

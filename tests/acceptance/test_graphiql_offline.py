@@ -24,7 +24,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.processes import free_port, productgraph, running
+from tests.processes import free_port, productgraph, running, stop
 
 QUERY = '{ product(id: "taobao_680123456789") { id title { original } } }'
 TITLE = "2026 Summer New Casual Cotton Short Sleeve T-shirt"
@@ -68,12 +68,7 @@ def chromium() -> Iterator[str]:
                     time.sleep(0.2)
             yield origin
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop(process)
 
 
 class DevTools:
