@@ -14,10 +14,10 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -48,12 +48,24 @@ class _SlotCredit:
 
 _slot_credit: ContextVar[_SlotCredit | None] = ContextVar("_slot_credit", default=None)
 
-#: Watches every upstream request sent in this context: called with the channel and the
-#: api, it returns a context manager held open for the request (graph/observability.py
-#: counts the calls per GraphQL request and opens a tracing span).
-RequestObserver = Callable[[Channel, str], AbstractContextManager[object]]
+
+class UpstreamObservation(Protocol):
+    """What a ``RequestObserver``'s context manager yields: told the HTTP answer of each
+    request its attempt sends."""
+
+    def answered(self, http_method: str, status_code: int) -> None: ...
+
+
+#: Watches every upstream attempt made in this context: called with the channel and the
+#: api, it returns a context manager held open for the attempt — its request and the
+#: parsing of the answer, so a failure the body names (TOP's ``error_response`` in a 200)
+#: reaches it as the typed ``ChannelError``, a deadline as ``TimeoutError``.
+#: graph/observability.py counts the calls per GraphQL request and opens a tracing span.
+RequestObserver = Callable[[Channel, str], AbstractContextManager[UpstreamObservation | None]]
 request_observer: ContextVar[RequestObserver | None] = ContextVar("request_observer",
                                                                    default=None)
+_observation: ContextVar[UpstreamObservation | None] = ContextVar("_observation",
+                                                                  default=None)
 
 
 class UpstreamClient:
@@ -149,13 +161,10 @@ class UpstreamClient:
         else:
             await self._acquire_slot()
         self.calls[api] += 1
-        observer = request_observer.get()
         try:
-            with observer(self.channel, api) if observer else contextlib.nullcontext():
-                async with self._connection_slots:
-                    return await self._http.request(
-                        http_method, url, params=params, data=data, json=json,
-                        headers=headers)
+            async with self._connection_slots:
+                response = await self._http.request(
+                    http_method, url, params=params, data=data, json=json, headers=headers)
         except httpx.PoolTimeout as exc:
             # A free pool slot was guaranteed above, so the pool has leaked its slots (see
             # ``__init__``): serve every later request from a fresh pool.
@@ -173,6 +182,10 @@ class UpstreamClient:
                 f"{self.channel.name} could not be reached for {api} ({type(exc).__name__})",
                 channel=self.channel, retryable=True,
             ) from exc
+        observation = _observation.get()
+        if observation is not None:
+            observation.answered(http_method, response.status_code)
+        return response
 
     async def call(self, api: str, attempt: Callable[[], Awaitable[T]], *,
                    idempotent: bool = True) -> T:
@@ -232,8 +245,9 @@ class UpstreamClient:
             started = self._clock()
             timeout = asyncio.timeout(remaining)
             try:
-                async with timeout:
-                    result = await attempt()
+                with self._observed(api):
+                    async with timeout:
+                        result = await attempt()
             except TimeoutError as exc:
                 if not timeout.expired():
                     raise
@@ -257,6 +271,20 @@ class UpstreamClient:
                 _slot_credit.reset(token)
             self._observe(api, "ok", started)
             return result
+
+    @contextlib.contextmanager
+    def _observed(self, api: str) -> Iterator[None]:
+        """One attempt under the context's ``request_observer``, if any."""
+        observer = request_observer.get()
+        if observer is None:
+            yield
+            return
+        with observer(self.channel, api) as observation:
+            token = _observation.set(observation)
+            try:
+                yield
+            finally:
+                _observation.reset(token)
 
     def _retry_delay(self, error: ChannelError, retries: int, idempotent: bool,
                      deadline: float) -> float | None:

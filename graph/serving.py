@@ -40,7 +40,7 @@ from graph.context import Context
 from graph.documents import DocumentCache
 from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
 from graph.metrics import observe_operation
-from graph.observability import current_stats, tracer_span
+from graph.observability import current_stats, end_operation_span, operation_span
 from graph.persisted import PersistedQueries
 from graph.refusal import RequestRefused, refusal_response
 from graph.settings import Settings
@@ -235,12 +235,13 @@ class HardenedGraphQL(GraphQL[Context, None]):
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
-        with tracer_span("graphql.operation", attributes={
-                "graphql.operation.name": name or "", "graphql.operation.type": kind or ""}):
+        with operation_span(name, kind, stats) as span:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value,
                 dataclasses.replace(request_data, query=query))
-        return self._finish(result, requested)
+            result = self._finish(result, requested)
+            end_operation_span(span, result)
+        return result
 
     def _finish(self, result: ExecutionResult, requested: int | None) -> ExecutionResult:
         if requested is not None:
