@@ -19,7 +19,6 @@ beside it, as the seed prints them.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -87,21 +86,21 @@ def routes(state: SandboxState) -> list[BaseRoute]:
                              "exception": message, "request_id": request_id},
                             status_code=status)
 
-    async def faults() -> Response | None:
+    async def faults() -> str | None:
         await state.delay()
-        if state.roll(state.faults.timeout_rate):
-            await asyncio.sleep(state.faults.hang_s)
-        if state.roll(state.faults.garbage_rate):
-            return PlainTextResponse("<html><body>upstream hiccup</body></html>", 200)
-        return None
+        return await state.injected_fault()
+
+    def garbage() -> Response:
+        return PlainTextResponse("<html><body>upstream hiccup</body></html>", 200)
 
     async def aop(request: Request) -> Response:
         ver, ns, api, app_key = (request.path_params[name]
                                  for name in ("ver", "ns", "api", "app_key"))
         state.record(api)
-        if (failure := await faults()) is not None:
-            return failure
-        if state.roll(state.faults.fail_rate):
+        fault = await faults()
+        if fault == "garbage":
+            return garbage()
+        if fault == "failure":
             return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", 502)
         params = dict(request.query_params)
         if request.method == "POST":
@@ -136,15 +135,16 @@ def routes(state: SandboxState) -> list[BaseRoute]:
     async def aggregator(request: Request) -> Response:
         started = time.monotonic()
         state.record("1688get-commodity")
-        if (failure := await faults()) is not None:
-            return failure
+        fault = await faults()
+        if fault == "garbage":
+            return garbage()
 
         def envelope(code: int, msg: str, data: Any = None) -> JSONResponse:
             return JSONResponse({"code": code, "msg": msg,
                                  "msec": int((time.monotonic() - started) * 1000),
                                  "time": int(time.time()), "data": data})
 
-        if state.roll(state.faults.fail_rate):
+        if fault == "failure":
             return (envelope(101, "请求超时，请重试") if state.rng.random() < 0.5
                     else envelope(200, "系统错误，请联系客服"))
         if request.headers.get("authorization") != f"Bearer {AGGREGATOR_1688_TOKEN}":

@@ -17,7 +17,6 @@ texts are the sandbox's stand-in translation ``[<language>] <original>``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import functools
@@ -442,12 +441,10 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             state.record(f"standard.{api}")
             await state.delay()
             request_id = f"req_{next(request_ids):08d}"
-            faults = state.faults
-            if state.roll(faults.timeout_rate):
-                await asyncio.sleep(faults.hang_s)
-            if state.roll(faults.garbage_rate):
+            fault = await state.injected_fault()
+            if fault == "garbage":
                 return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", 200)
-            if state.roll(faults.fail_rate):
+            if fault == "failure":
                 return _error(503, "SERVICE_UNAVAILABLE", "upstream busy", request_id)
             if request.headers.get("authorization") != f"Bearer {STANDARD_TOKEN}":
                 return _error(401, "UNAUTHORIZED", "missing or invalid bearer token",

@@ -7,7 +7,7 @@ import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass
@@ -95,6 +95,18 @@ class SandboxState:
 
     def roll(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate
+
+    async def injected_fault(self) -> Literal["garbage", "failure"] | None:
+        """Draw the injected faults of one call, the same way for every protocol: a hang
+        (waits ``hang_s``), then a garbage body or a retryable failure, each protocol
+        answering them in its own shape. ``None``: answer normally."""
+        if self.roll(self.faults.timeout_rate):
+            await asyncio.sleep(self.faults.hang_s)
+        if self.roll(self.faults.garbage_rate):
+            return "garbage"
+        if self.roll(self.faults.fail_rate):
+            return "failure"
+        return None
 
 
 async def _hung_up(request: Any) -> bool:

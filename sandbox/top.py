@@ -14,7 +14,6 @@ Check order: 21 missing method → 28/29 app key → 24/25 signature → 30/31 t
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -506,16 +505,15 @@ class TopGateway:
 
     async def injected_fault(self, method: str) -> Response | None:
         state = self.state
-        if state.roll(state.faults.timeout_rate):
-            await asyncio.sleep(state.faults.hang_s)
-        if state.roll(state.faults.fail_rate):
+        fault = await state.injected_fault()
+        if fault == "failure":
             if state.rng.random() < 0.5:
                 return Response(BAD_GATEWAY_HTML, status_code=502, media_type="text/html")
             err = TopError(15, "Remote service error", "isp.top-remote-connection-timeout",
                            "远程服务调用超时")
             return Response(json.dumps(err.body(new_request_id()), ensure_ascii=False),
                             media_type=JSON_TYPE)
-        if state.roll(state.faults.garbage_rate):
+        if fault == "garbage":
             root = response_root(method or "taobao.unknown")
             return Response(f'{{"{root}":{{"item":{{"num_iid":68012', media_type=JSON_TYPE)
         return None

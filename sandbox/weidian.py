@@ -8,7 +8,6 @@ adapter's table reads, written out here independently.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -62,12 +61,10 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             return _status(10005, "缺少参数或参数格式错误: public")
         state.record(method or "vdian.<no method>")
         await state.delay()
-        faults = state.faults
-        if state.roll(faults.timeout_rate):
-            await asyncio.sleep(faults.hang_s)
-        if state.roll(faults.garbage_rate):
+        fault = await state.injected_fault()
+        if fault == "garbage":
             return PlainTextResponse("<html><body>502 Bad Gateway</body></html>", 200)
-        if state.roll(faults.fail_rate):
+        if fault == "failure":
             return _status(10001, "系统繁忙，请稍后再试")
         if public.get("access_token") != WEIDIAN_ACCESS_TOKEN:
             return _status(10013, "access_token无效")
