@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from channels.errors import ChannelError, InvalidId
+from channels.model import Part, ProductRecord
 from graph.errors import to_graphql_error
-from resolvers.ids import parse_id
+from resolvers.ids import ParsedId, parse_id
 from resolvers.selection import product_parts
 
 if TYPE_CHECKING:
@@ -16,34 +17,46 @@ if TYPE_CHECKING:
 
     from graph.context import Context
 
+ARGUMENT = "representations.id"
+EXPECTED = {
+    "product": "a product id `<channel>_<sourceId>`",
+    "variant": "a variant id `<channel>_<sourceId>_<skuId>`",
+    "seller": "a seller id `<channel>_shop_<sellerId>`",
+}
+
+
+def _parse(id: str, kind: str) -> ParsedId:
+    """The representation's id as ``kind``, or a coded ``INVALID_ID`` naming the form."""
+    try:
+        parsed = parse_id(str(id), argument=ARGUMENT)
+        if parsed.kind != kind:
+            raise InvalidId(f"{id!r} is not {EXPECTED[kind]}")
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument=ARGUMENT) from exc
+    return parsed
+
+
+async def _load(info: Info[Context, Any], parsed: ParsedId,
+                extra: frozenset[Part] = frozenset()) -> ProductRecord:
+    try:
+        return await info.context.loader.load_parts(
+            parsed.channel, parsed.source_id, product_parts(info) | extra)
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument=ARGUMENT) from exc
+
 
 async def resolve_product_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
     from graph.types import Product
 
-    try:
-        parsed = parse_id(str(id), argument="representations.id")
-        if parsed.kind != "product":
-            raise InvalidId(f"{id!r} is not a product id")
-        record = await info.context.loader.load_parts(
-            parsed.channel, parsed.source_id, product_parts(info))
-    except ChannelError as exc:
-        raise to_graphql_error(exc, argument="representations.id") from exc
-    return Product(record=record)
+    return Product(record=await _load(info, _parse(id, "product")))
 
 
 async def resolve_variant_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
-    from channels.model import Part
     from resolvers.products import variant_of
 
-    try:
-        parsed = parse_id(str(id), argument="representations.id")
-        if parsed.kind != "variant":
-            raise InvalidId(f"{id!r} is not a variant id `<channel>_<sourceId>_<skuId>`")
-        record = await info.context.loader.load_parts(
-            parsed.channel, parsed.source_id, product_parts(info) | {Part.VARIANTS})
-    except ChannelError as exc:
-        raise to_graphql_error(exc, argument="representations.id") from exc
-    result = variant_of(record, parsed, "representations.id")
+    parsed = _parse(id, "variant")
+    record = await _load(info, parsed, frozenset({Part.VARIANTS}))
+    result = variant_of(record, parsed, ARGUMENT)
     if isinstance(result, Exception):
         raise result
     return result
@@ -52,10 +65,4 @@ async def resolve_variant_reference(cls: type, info: Info[Context, Any], id: str
 async def resolve_seller_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
     from resolvers.products import seller_from_id
 
-    try:
-        parsed = parse_id(str(id), argument="representations.id")
-        if parsed.kind != "seller":
-            raise InvalidId(f"{id!r} is not a seller id `<channel>_shop_<sellerId>`")
-    except ChannelError as exc:
-        raise to_graphql_error(exc, argument="representations.id") from exc
-    return seller_from_id(parsed)
+    return seller_from_id(_parse(id, "seller"))
