@@ -6,8 +6,8 @@ all of them in one wave, and wrap the records in GraphQL types. They never call 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from channels.base import CatalogCapable
 from channels.errors import ChannelError, InvalidId, NotFound
@@ -16,6 +16,8 @@ from graph.errors import UserInputError, to_graphql_error
 from graph.types import CatalogProduct, Product, Seller, Variant
 from resolvers.ids import ParsedId, parse_id, parse_product_id
 from resolvers.selection import product_parts
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from strawberry.types import Info
@@ -32,15 +34,22 @@ async def resolve_product(info: Info[Context, Any], id: str) -> Product | None:
     return Product(record=record)
 
 
+def parse_each(ids: Sequence[str], parse: Callable[..., T],
+               argument: str) -> list[T | Exception]:
+    """Each id parsed, or a coded INVALID_ID naming ``argument[index]`` in its place."""
+    parsed: list[T | Exception] = []
+    for index, raw in enumerate(ids):
+        try:
+            parsed.append(parse(raw, argument=f"{argument}[{index}]"))
+        except InvalidId as exc:
+            parsed.append(to_graphql_error(exc, argument=f"{argument}[{index}]"))
+    return parsed
+
+
 async def load_products(info: Info[Context, Any], ids: Sequence[str], *, argument: str,
                         parts: set[Part]) -> list[Product | Exception]:
     """Products in the order of ``ids``; a failed one is an error in its place."""
-    parsed: list[tuple[Channel, str] | Exception] = []
-    for index, raw in enumerate(ids):
-        try:
-            parsed.append(parse_product_id(raw, argument=f"{argument}[{index}]"))
-        except InvalidId as exc:
-            parsed.append(to_graphql_error(exc, argument=f"{argument}[{index}]"))
+    parsed = parse_each(ids, parse_product_id, argument)
     wanted = [p for p in parsed if not isinstance(p, Exception)]
     answers = iter(await info.context.loader.load_products_or_errors(wanted, parts))
     result: list[Product | Exception] = []
@@ -74,12 +83,7 @@ async def resolve_nodes(info: Info[Context, Any], ids: Sequence[str]) -> list[An
     """Products, variants and sellers by id; products of the list load in one wave."""
     check_id_count(info, ids, "ids")
     parts = product_parts(info) | {Part.CORE}
-    parsed: list[ParsedId | Exception] = []
-    for index, raw in enumerate(ids):
-        try:
-            parsed.append(parse_id(raw, argument=f"ids[{index}]"))
-        except InvalidId as exc:
-            parsed.append(to_graphql_error(exc, argument=f"ids[{index}]"))
+    parsed = parse_each(ids, parse_id, "ids")
     products = [p for p in parsed if isinstance(p, ParsedId) and p.kind != "seller"]
     need = {(p.channel, p.source_id) for p in products}
     variant_parts = parts | ({Part.VARIANTS} if any(p.kind == "variant" for p in products)
