@@ -16,7 +16,7 @@ from channels.policy import UpstreamPolicy, default_policy
 from channels.standard import StandardAdapter
 from channels.top import TopAdapter
 from channels.weidian import WeidianAdapter
-from graph.settings import Settings
+from graph.settings import Secret, Settings
 from sandbox import credentials as sandbox
 from sandbox.app import create_sandbox_app
 
@@ -68,54 +68,53 @@ def build_registry(settings: Settings,
 
     adapters: list[ChannelAdapter] = []
 
+    # A channel without credentials talks to the in-process sandbox with the sandbox's own
+    # credentials: the same adapter and signing, another origin and transport.
     top = settings.taobao
-    if top.configured:
+    if top.configured or not settings.standard.url:
+        live = top.configured
+        if not live:
+            top = dataclasses.replace(top, app_key=sandbox.TOP_APP_KEY,
+                          app_secret=Secret(sandbox.TOP_APP_SECRET),
+                          session=Secret(sandbox.TOP_SESSION),
+                          gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH)
         adapters.append(TopAdapter(
             app_key=top.app_key, app_secret=top.app_secret.value,
             session=top.session.value or None, sign_method=top.sign_method,
             gateway_url=top.gateway_url, item_method=top.item_method,
             batch_method=top.batch_method or None, timeout_s=timeout,
-            policy=policy_of(top.qps, "top", sandboxed=False), redis=redis))
-    elif not settings.standard.url:
-        adapters.append(TopAdapter(
-            app_key=sandbox.TOP_APP_KEY, app_secret=sandbox.TOP_APP_SECRET,
-            session=sandbox.TOP_SESSION, sign_method=top.sign_method,
-            gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH, item_method=top.item_method,
-            batch_method=top.batch_method or None, transport=sandboxed(), timeout_s=timeout,
-            policy=policy_of(top.qps, "top", sandboxed=True), redis=redis))
+            policy=policy_of(top.qps, "top", sandboxed=not live),
+            redis=redis, transport=None if live else sandboxed()))
 
     ali = settings.alibaba_1688
-    if ali.uses_open_platform:
-        adapters.append(Alibaba1688OpenAdapter(
-            app_key=ali.app_key, app_secret=ali.app_secret.value,
-            access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout,
-            policy=policy_of(ali.qps, "alibaba", sandboxed=False), redis=redis))
-    elif ali.uses_aggregator:
+    if ali.uses_aggregator:
         adapters.append(Alibaba1688AggregatorAdapter(
             url=ali.aggregator_url, token=ali.aggregator_token.value,
             shop_id=ali.shop_id or None, timeout_s=timeout,
             policy=policy_of(ali.qps, "alibaba-aggregator", sandboxed=False), redis=redis))
-    elif settings.standard.url:
-        pass  # served by the standard aggregator below
-    else:
+    elif ali.uses_open_platform or not settings.standard.url:
+        live = ali.uses_open_platform
+        if not live:
+            ali = dataclasses.replace(ali, app_key=sandbox.AOP_APP_KEY,
+                          app_secret=Secret(sandbox.AOP_APP_SECRET),
+                          access_token=Secret(sandbox.AOP_ACCESS_TOKEN),
+                          gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH)
         adapters.append(Alibaba1688OpenAdapter(
-            app_key=sandbox.AOP_APP_KEY, app_secret=sandbox.AOP_APP_SECRET,
-            access_token=sandbox.AOP_ACCESS_TOKEN, gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH,
-            transport=sandboxed(), timeout_s=timeout,
-            policy=policy_of(ali.qps, "alibaba", sandboxed=True), redis=redis))
+            app_key=ali.app_key, app_secret=ali.app_secret.value,
+            access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout,
+            policy=policy_of(ali.qps, "alibaba", sandboxed=not live), redis=redis,
+            transport=None if live else sandboxed()))
 
     wd = settings.weidian
-    if wd.access_token:
-        adapters.append(WeidianAdapter(access_token=wd.access_token.value,
-                                       gateway_url=wd.gateway_url, timeout_s=timeout,
-                                       policy=policy_of(wd.qps, "weidian", sandboxed=False),
-                                       redis=redis))
-    elif not settings.standard.url:
+    if wd.access_token or not settings.standard.url:
+        live = bool(wd.access_token)
+        if not live:
+            wd = dataclasses.replace(wd, access_token=Secret(sandbox.WEIDIAN_ACCESS_TOKEN),
+                         gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH)
         adapters.append(WeidianAdapter(
-            access_token=sandbox.WEIDIAN_ACCESS_TOKEN,
-            gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH, transport=sandboxed(),
-            timeout_s=timeout, policy=policy_of(wd.qps, "weidian", sandboxed=True),
-            redis=redis))
+            access_token=wd.access_token.value, gateway_url=wd.gateway_url,
+            timeout_s=timeout, policy=policy_of(wd.qps, "weidian", sandboxed=not live),
+            redis=redis, transport=None if live else sandboxed()))
 
     std = settings.standard
     aggregator = None
