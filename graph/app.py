@@ -21,7 +21,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
-from graph.context import Context
 from graph.disconnect import CancelOnDisconnect
 from graph.metrics import metrics_endpoint
 from graph.observability import (
@@ -35,6 +34,7 @@ from graph.schema import schema
 from graph.serving import STATIC_DIR, STATIC_PATH, HardenedGraphQL
 from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
+from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
 from resolvers.part_cache import part_cache_from_settings

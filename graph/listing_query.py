@@ -1,16 +1,17 @@
 """The ``Query`` fields that find products: keyword and image search, a shop's listing for
-incremental sync, and product links. ``graph.schema.Query`` inherits them."""
+incremental sync, and product links. ``graph.schema.Query`` inherits them. Each turns its
+GraphQL arguments (enums, the filter input) into the plain ones of ``resolvers/listings.py``
+and wraps the result in its connection type."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from graph.context import Context
 from graph.listing_types import (
     ImageSearchConnection,
     ParsedProductUrl,
@@ -19,8 +20,32 @@ from graph.listing_types import (
     ProductSortKey,
     ShopProductSortKey,
 )
-from graph.types import Channel, Product
+from graph.types import Product
+from graph.values import Channel
 from resolvers import listings
+from resolvers.context import Context
+from resolvers.errors import UserInputError
+
+_SEARCH_SORTS = {ProductSortKey.RELEVANCE: "relevance", ProductSortKey.SALES: "sales",
+                 ProductSortKey.NEWEST: "newest"}
+_SHOP_SORTS = {ShopProductSortKey.MODIFIED: "modified", ShopProductSortKey.LIST_TIME: "list_time",
+               ShopProductSortKey.DELIST_TIME: "delist_time", ShopProductSortKey.STOCK: "num",
+               ShopProductSortKey.SALES: "sold_quantity"}
+
+
+def search_sort(sort_key: ProductSortKey, reverse: bool) -> str:
+    """The aggregator's sort key for ``sortKey``/``reverse`` (seed 003)."""
+    if sort_key is ProductSortKey.PRICE:
+        return "price_desc" if reverse else "price_asc"
+    if reverse:
+        raise UserInputError(f"`reverse` is only supported with sortKey PRICE; "
+                             f"{sort_key.value} has one order", argument="reverse")
+    return _SEARCH_SORTS[sort_key]
+
+
+def shop_order(sort_key: ShopProductSortKey, reverse: bool) -> str:
+    """TOP's ``order_by`` (``<key>:<asc|desc>``) for ``sortKey``/``reverse``."""
+    return f"{_SHOP_SORTS[sort_key]}:{'desc' if reverse else 'asc'}"
 
 
 @strawberry.type
@@ -44,8 +69,12 @@ class ListingQuery:
         reverse: Annotated[bool, strawberry.argument(
             description="Descending price (sortKey PRICE only).")] = False,
     ) -> ProductConnection:
-        return await listings.resolve_search(info, channel, query, first,
-                                             after, filter, sort_key, reverse)
+        f = filter or ProductFilter()
+        return ProductConnection.from_model(await listings.resolve_search(
+            info, channel, query, first, after, sort=search_sort(sort_key, reverse),
+            price_min=f.price_min, price_max=f.price_max,
+            category_id=None if f.category_id is None else str(f.category_id),
+            in_stock_only=bool(f.in_stock_only)))
 
     @strawberry.field(description="Products that look like an image, given by URL (passed to "
                                   "the marketplace, never fetched by this server) or uploaded "
@@ -63,8 +92,8 @@ class ListingQuery:
             description="`endCursor` of the previous page (send the same image again).")]
         = None,
     ) -> ImageSearchConnection:
-        return await listings.resolve_search_by_image(
-            info, channel, image_url, image, first, after)
+        return ImageSearchConnection.from_model(await listings.resolve_search_by_image(
+            info, channel, image_url, cast("listings.Upload | None", image), first, after))
 
     @strawberry.field(description="The on-sale items of the configured Taobao/Tmall shop "
                                   "(TOP taobao.items.onsale.get), for an ERP's incremental "
@@ -88,9 +117,9 @@ class ListingQuery:
         reverse: Annotated[bool, strawberry.argument(
             description="Descending instead of ascending.")] = False,
     ) -> ProductConnection:
-        return await listings.resolve_shop_products(
-            info, channel, query, first, after, modified_since,
-            modified_until, sort_key, reverse)
+        return ProductConnection.from_model(await listings.resolve_shop_products(
+            info, channel, query, first, after, modified_since, modified_until,
+            order_by=shop_order(sort_key, reverse)))
 
     @strawberry.field(description="The product behind a marketplace link (Taobao, Tmall, 1688, "
                                   "Weidian; desktop and mobile forms). The link is parsed, never "
@@ -99,7 +128,7 @@ class ListingQuery:
         self, info: Info[Context, Any],
         url: Annotated[str, strawberry.argument(description="A product page URL.")],
     ) -> Product | None:
-        return await listings.resolve_product_by_url(info, url)
+        return Product.from_model(await listings.resolve_product_by_url(info, url))
 
     @strawberry.field(description="Which product a marketplace link points to, without loading "
                                   "it; UNSUPPORTED_URL for any other link.")
@@ -107,4 +136,4 @@ class ListingQuery:
         self,
         url: Annotated[str, strawberry.argument(description="A product page URL.")],
     ) -> ParsedProductUrl | None:
-        return listings.resolve_parse_product_url(url)
+        return ParsedProductUrl.from_model(listings.resolve_parse_product_url(url))

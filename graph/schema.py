@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -11,9 +11,8 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
-from graph.context import Context
+from channels.model import ProductRecord
 from graph.documents import DocumentCache, PreparedDocumentExtension
-from graph.errors import UserInputError
 from graph.execution import execute_plain, plain_path_applies
 from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
@@ -21,15 +20,25 @@ from graph.metrics import GraphQLMetrics
 from graph.resolution import use_direct_resolvers
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
-from resolvers.entities import (
-    resolve_product_reference,
-    resolve_seller_reference,
-    resolve_variant_reference,
-)
+from resolvers.context import Context
+from resolvers.errors import UserInputError
+from resolvers.products import NodeRecord, ProductVariant
 
-Product.resolve_reference = classmethod(resolve_product_reference)  # type: ignore[attr-defined]
-Variant.resolve_reference = classmethod(resolve_variant_reference)  # type: ignore[attr-defined]
-Seller.resolve_reference = classmethod(resolve_seller_reference)  # type: ignore[attr-defined]
+W = TypeVar("W")
+
+
+def node_from_model(found: NodeRecord) -> Node:
+    """The ``Node`` type that wraps what ``node(s)`` found."""
+    if isinstance(found, ProductRecord):
+        return Product.from_model(found)
+    if isinstance(found, ProductVariant):
+        return Variant.from_model(found)
+    return Seller.from_model(found)
+
+
+def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLError]:
+    """Each record wrapped; a coded error stays in its slot (its item answers null)."""
+    return [item if isinstance(item, GraphQLError) else wrap(item) for item in found]
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
@@ -41,7 +50,7 @@ class Query(ListingQuery):
         id: Annotated[strawberry.ID, strawberry.argument(
             description="`{channel}_{sourceId}`, e.g. `taobao_680123456789`.")],
     ) -> Product | None:
-        return await product_resolvers.resolve_product(info, id)
+        return Product.from_model(await product_resolvers.resolve_product(info, id))
 
     @strawberry.field(description="Up to 100 products by id, in the order asked; a product that "
                                   "cannot be loaded is null with a coded error.")
@@ -50,21 +59,23 @@ class Query(ListingQuery):
         ids: Annotated[list[strawberry.ID], strawberry.argument(
             description="At most 100 ids `{channel}_{sourceId}`; any mix of channels.")],
     ) -> list[Product | None]:
-        return await product_resolvers.resolve_products(info, ids)
+        return each(await product_resolvers.resolve_products(info, ids),  # type: ignore[return-value]
+                    Product.from_model)
 
     @strawberry.field(description="Any object by its id: product, variant or seller.")
     async def node(
         self, info: Info[Context, Any],
         id: Annotated[strawberry.ID, strawberry.argument(description="The object's id.")],
     ) -> Node | None:
-        return await product_resolvers.resolve_node(info, id)  # type: ignore[no-any-return]
+        return node_from_model(await product_resolvers.resolve_node(info, id))
 
     @strawberry.field(description="Objects by id, in the order asked (at most 100).")
     async def nodes(
         self, info: Info[Context, Any],
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="The ids.")],
     ) -> list[Node | None]:
-        return await product_resolvers.resolve_nodes(info, ids)
+        return each(await product_resolvers.resolve_nodes(info, ids),  # type: ignore[return-value]
+                    node_from_model)
 
     @strawberry.field(description="A Tmall catalog product (SPU): by `productId`, or by "
                                   "`categoryId` and `props` (its key properties).")
@@ -77,8 +88,8 @@ class Query(ListingQuery):
         props: Annotated[str | None, strawberry.argument(
             description="Key properties as `pid:vid;pid:vid`; needs `categoryId`.")] = None,
     ) -> CatalogProduct | None:
-        return await product_resolvers.resolve_catalog_product(
-            info, product_id, category_id, props)
+        return CatalogProduct.from_model(await product_resolvers.resolve_catalog_product(
+            info, product_id, category_id, props))
 
 
 # The entities other subgraphs extend, each `@key(fields: "id")`. `@shareable` value types and

@@ -36,7 +36,6 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from graph.context import Context
 from graph.documents import DocumentCache
 from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
 from graph.metrics import observe_operation
@@ -44,6 +43,7 @@ from graph.observability import current_stats, end_operation_span, operation_spa
 from graph.persisted import PersistedQueries
 from graph.refusal import RequestRefused, refusal_response
 from graph.settings import Settings
+from resolvers.context import Context
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"

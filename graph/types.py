@@ -1,47 +1,56 @@
-"""The public GraphQL types. They wrap the normalized records of ``channels.model`` and add
-nothing a resolver could not derive from them; leaf fields are plain attributes or cheap
-synchronous resolvers, the I/O happens once, at the root (``resolvers/``).
+"""The GraphQL entities: ``Product``, ``Variant``, ``Seller`` (Federation entities keyed by
+``id``), the ``Node`` interface, and what hangs off a product (options, the Tmall catalog
+product). Each wraps the records a resolver returned (``X.from_model``) and adds nothing a
+resolver could not derive from them: leaf fields are plain attributes or cheap synchronous
+methods, and the I/O happens once, at the root (``resolvers/``). An entity resolves its own
+federation reference (``resolve_reference``, through ``resolvers/entities.py``).
 """
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from channels import model
+from channels import variants as selection
 from channels.pricing import price_for_quantity
-from graph.errors import to_graphql_error
-from resolvers import variants as selection
+from graph.values import (
+    Attribute,
+    Category,
+    Channel,
+    Customization,
+    Image,
+    LocalizedText,
+    Location,
+    Money,
+    MoneyRange,
+    PriceTier,
+    ProductCondition,
+    ProductPrice,
+    ProductStatus,
+    ProductType,
+    SelectedOption,
+    SelectedOptionInput,
+    Shipping,
+    Video,
+    maybe,
+)
+from resolvers import entities
+from resolvers.errors import to_graphql_error
+from resolvers.products import ProductVariant
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from strawberry.types import Info
 
-CENT = Decimal("0.01")
-
-Channel = strawberry.enum(
-    model.Channel,
-    name="Channel",
-    description="A marketplace productgraph reads from.",
-)
-ImageKind = strawberry.enum(model.ImageKind, name="ImageKind",
-                            description="What an image shows.")
-VideoKind = strawberry.enum(model.VideoKind, name="VideoKind",
-                            description="Where a video is shown on the marketplace.")
-ProductCondition = strawberry.enum(model.ProductCondition, name="ProductCondition",
-                                   description="Whether a product is new or used.")
-ProductStatus = strawberry.enum(model.ProductStatus, name="ProductStatus",
-                                description="Where a listing is in its life cycle.")
-ProductType = strawberry.enum(model.ProductType, name="ProductType",
-                              description="How an offer is sold.")
+    from resolvers.context import Context
 
 
-@strawberry.enum(description="ISO 4217 currency code.")
-class CurrencyCode(enum.Enum):
-    CNY = "CNY"
+def _choices(inputs: Sequence[SelectedOptionInput] | None) -> list[selection.Choice]:
+    return [selection.Choice(i.name, i.value) for i in inputs or ()]
 
 
 @strawberry.interface(description="An object with a globally unique id.")
@@ -49,205 +58,6 @@ class Node:
     @strawberry.field(description="The object's globally unique id.")
     def id(self) -> strawberry.ID:
         raise NotImplementedError
-
-
-# Federation: `@shareable` marks value types (no key, no identity) that another subgraph —
-# orders, carts, reviews — may also define and return; without it composition refuses the
-# same field resolved by two subgraphs. Only these five: the rest are productgraph's own
-# shapes (prices with promotion, tiers, shipping) that no other subgraph should redefine.
-# Entities (`Product`, `Variant`, `Seller`) are not shareable: their fields have one owner,
-# and other subgraphs add fields of their own through the `id` key instead.
-
-
-@strawberry.federation.type(shareable=True,  # any subgraph that prices things returns Money
-                            description="An amount of money in one currency.")
-class Money:
-    amount: Decimal = strawberry.field(
-        description="The amount as a decimal string with two places, e.g. \"59.00\"."
-    )
-    currency_code: CurrencyCode = strawberry.field(description="The currency of `amount`.")
-
-
-def money(amount: Decimal | None) -> Money | None:
-    if amount is None:
-        return None
-    return Money(amount=amount.quantize(CENT), currency_code=CurrencyCode.CNY)
-
-
-@strawberry.federation.type(shareable=True,  # a range of Money: as shareable as Money
-                            description="The lowest and highest price over a product's variants.")
-class MoneyRange:
-    min: Money = strawberry.field(description="The lowest price.")
-    max: Money = strawberry.field(description="The highest price.")
-
-
-@strawberry.type(
-    description="A product's or variant's price: the list price, what the buyer is shown, "
-    "and a promotion. Show `promotion` when present, else `display`."
-)
-class ProductPrice:
-    original: Money | None = strawberry.field(
-        description="The list price before promotions, when the marketplace gives one."
-    )
-    display: Money = strawberry.field(description="The unit price the buyer is shown.")
-    promotion: Money | None = strawberry.field(
-        description="The promotional unit price, when a promotion runs."
-    )
-
-    @classmethod
-    def from_trio(cls, trio: model.PriceTrio) -> ProductPrice:
-        return cls(original=money(trio.original), display=money(trio.display),  # type: ignore[arg-type]
-                   promotion=money(trio.promotion))
-
-
-@strawberry.federation.type(shareable=True,  # e.g. a review's body, original and translated
-                            description="Text as the marketplace wrote it, and translated.")
-class LocalizedText:
-    original: str = strawberry.field(description="The marketplace's text (usually Chinese).")
-    translated: str | None = strawberry.field(
-        description="The text translated into `language`, when a translation is available."
-    )
-    language: str | None = strawberry.field(description="The locale of `translated`.")
-
-    @classmethod
-    def from_model(cls, text: model.LocalizedText) -> LocalizedText:
-        return cls(original=text.original, translated=text.translated, language=text.language)
-
-
-@strawberry.federation.type(shareable=True,  # e.g. a review's or a seller's photos
-                            description="An image of a product.")
-class Image:
-    url: str = strawberry.field(description="Absolute URL of the image on the marketplace CDN.")
-    kind: ImageKind = strawberry.field(description="What the image shows.")  # type: ignore[valid-type]
-    position: int = strawberry.field(description="Order among the product's images, from 0.")
-
-    @classmethod
-    def from_model(cls, image: model.Image) -> Image:
-        return cls(url=image.url, kind=image.kind, position=image.position)
-
-
-@strawberry.type(description="A video of a product.")
-class Video:
-    url: str = strawberry.field(description="Absolute URL of the video.")
-    kind: VideoKind = strawberry.field(description="Main video or detail-page video.")  # type: ignore[valid-type]
-    cover_url: str | None = strawberry.field(description="Poster image, when given.")
-    duration_seconds: int | None = strawberry.field(description="Length in seconds, when given.")
-
-
-@strawberry.type(description="A display-only specification (brand, material…); never used "
-                             "to choose a variant.")
-class Attribute:
-    name: LocalizedText = strawberry.field(description="The specification's name.")
-    value: LocalizedText = strawberry.field(description="The specification's value.")
-
-    @classmethod
-    def from_model(cls, attribute: model.Attribute) -> Attribute:
-        return cls(name=LocalizedText.from_model(attribute.name),
-                   value=LocalizedText.from_model(attribute.value))
-
-
-@strawberry.type(description="One option a variant has, e.g. colour = White.")
-class SelectedOption:
-    name: str = strawberry.field(description="The option's name, e.g. \"颜色\".")
-    value: str = strawberry.field(description="The option's value, e.g. \"白色\".")
-    translated_name: str | None = strawberry.field(description="The name, translated.")
-    translated_value: str | None = strawberry.field(description="The value, translated.")
-
-
-@strawberry.input(description="An option a shopper chose, by name and value.")
-class SelectedOptionInput:
-    name: str = strawberry.field(description="The option's name (original or translated).")
-    value: str = strawberry.field(description="The chosen value (original or translated).")
-
-
-def _choices(inputs: Sequence[SelectedOptionInput] | None) -> list[selection.Choice]:
-    return [selection.Choice(i.name, i.value) for i in inputs or ()]
-
-
-@strawberry.type(description="A wholesale price tier: from `minQuantity` units on, each "
-                             "unit costs `price`.")
-class PriceTier:
-    min_quantity: int = strawberry.field(description="The smallest quantity this price applies to.")
-    price: Money = strawberry.field(description="The unit price at this tier.")
-
-
-def tiers(values: Sequence[model.PriceTier]) -> list[PriceTier]:
-    return [PriceTier(min_quantity=t.min_quantity, price=money(t.price))  # type: ignore[arg-type]
-            for t in values]
-
-
-@strawberry.federation.type(
-    shareable=True,  # a logistics or seller subgraph may return places too
-    description="A place: province, city, and the text the marketplace shows.")
-class Location:
-    province: str | None = strawberry.field(description="Province or state.")
-    city: str | None = strawberry.field(description="City.")
-    text: str | None = strawberry.field(description="The location as the marketplace writes it.")
-
-
-def location(value: model.Location | None) -> Location | None:
-    if value is None:
-        return None
-    return Location(province=value.province, city=value.city, text=value.text)
-
-
-@strawberry.type(description="Domestic shipping from the seller.")
-class Shipping:
-    ships_from: Location | None = strawberry.field(description="Where the goods ship from.")
-    domestic_fee: Money | None = strawberry.field(description="Standard domestic postage.")
-    express_fee: Money | None = strawberry.field(description="Express postage.")
-    ems_fee: Money | None = strawberry.field(description="EMS postage.")
-    unit_weight_kg: Decimal | None = strawberry.field(description="Weight of one unit in kg.")
-    freight_template_id: str | None = strawberry.field(
-        description="The seller's freight template, for freight estimates."
-    )
-
-
-@strawberry.type(description="A marketplace category.")
-class Category:
-    id: strawberry.ID = strawberry.field(description="The marketplace's category id.")
-    name: str | None = strawberry.field(description="The category's name.")
-    path: list[str] | None = strawberry.field(description="Names from the root to this category.")
-
-
-def category(value: model.Category | None) -> Category | None:
-    if value is None:
-        return None
-    return Category(id=strawberry.ID(value.id), name=value.name,
-                    path=list(value.path) if value.path is not None else None)
-
-
-@strawberry.type(description="One OEM / customization option of a 1688 offer.")
-class CustomizationOption:
-    name: str = strawberry.field(description="What can be customized, e.g. \"logo\".")
-    value: str = strawberry.field(description="The offered customization.")
-    reference_price: MoneyRange | None = strawberry.field(
-        description="The reference unit price range for this customization."
-    )
-    min_quantity: int | None = strawberry.field(description="Minimum order for this option.")
-
-
-@strawberry.type(description="What a 1688 supplier can customize (OEM), and samples.")
-class Customization:
-    options: list[CustomizationOption] = strawberry.field(description="Customization options.")
-    sample_price: Money | None = strawberry.field(description="Price of a sample.")
-    sample_days: int | None = strawberry.field(description="Days to make a sample.")
-
-
-def customization(value: model.Customization | None) -> Customization | None:
-    if value is None:
-        return None
-    options = []
-    for option in value.options:
-        low, high = option.reference_price_min, option.reference_price_max
-        ref = None
-        if low is not None or high is not None:
-            ref = MoneyRange(min=money(low if low is not None else high),  # type: ignore[arg-type]
-                             max=money(high if high is not None else low))  # type: ignore[arg-type]
-        options.append(CustomizationOption(name=option.name, value=option.value,
-                                           reference_price=ref, min_quantity=option.min_quantity))
-    return Customization(options=options, sample_price=money(value.sample_price),
-                         sample_days=value.sample_days)
 
 
 def seller_id(channel: model.Channel, source_id: str) -> str:
@@ -275,14 +85,26 @@ class Seller(Node):
     @classmethod
     def from_model(cls, seller: model.SellerRecord) -> Seller:
         return cls(channel=seller.channel, source_id=seller.source_id, name=seller.name,
-                   shop_url=seller.shop_url, location=location(seller.location),
+                   shop_url=seller.shop_url, location=maybe(Location.from_model, seller.location),
                    trade_score=seller.trade_score)
+
+    @classmethod
+    def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Seller:
+        return cls.from_model(entities.seller_reference(id))
 
 
 @strawberry.federation.type(keys=["id"], description="One purchasable SKU of a product.")
 class Variant(Node):
     record: strawberry.Private[model.VariantRecord]
     product: strawberry.Private[model.ProductRecord]
+
+    @classmethod
+    def from_model(cls, found: ProductVariant) -> Variant:
+        return cls(record=found.variant, product=found.product)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Variant:
+        return cls.from_model(await entities.variant_reference(info, id))
 
     @strawberry.field(description="`{productId}_{skuId}`.")
     def id(self) -> strawberry.ID:
@@ -299,18 +121,16 @@ class Variant(Node):
 
     @strawberry.field(description="The options that define this variant, e.g. colour and size.")
     def selected_options(self) -> list[SelectedOption]:
-        return [SelectedOption(name=o.name, value=o.value, translated_name=o.translated_name,
-                               translated_value=o.translated_value)
-                for o in self.record.selected_options]
+        return [SelectedOption.from_model(o) for o in self.record.selected_options]
 
     @strawberry.field(description="The variant's unit price.")
     def price(self) -> ProductPrice:
-        return ProductPrice.from_trio(self.record.price)
+        return ProductPrice.from_model(self.record.price)
 
     @strawberry.field(description="Quantity tiers for this variant (1688); empty when the "
                                   "price does not depend on quantity.")
     def price_tiers(self) -> list[PriceTier]:
-        return tiers(self.record.price_tiers)
+        return [PriceTier.from_model(t) for t in self.record.price_tiers]
 
     @strawberry.field(description="The unit price when buying `quantity` units of this variant. "
                                   "Refuses a quantity below the product's minimum order.")
@@ -318,8 +138,8 @@ class Variant(Node):
         core = self.product.core
         moq = core.min_order_quantity if core else None
         try:
-            return money(price_for_quantity(self.record.price_tiers, moq, quantity,
-                                            unit_price=self.record.price.effective))
+            return maybe(Money.from_model, price_for_quantity(
+                self.record.price_tiers, moq, quantity, unit_price=self.record.price.effective))
         except Exception as exc:
             raise to_graphql_error(exc, argument="quantity") from exc
 
@@ -328,7 +148,7 @@ class Variant(Node):
     @strawberry.federation.field(tags=["reseller"],
                                  description="The dropship (1688 consign) unit price.")
     def distribution_price(self) -> Money | None:
-        return money(self.record.distribution_price)
+        return maybe(Money.from_model, self.record.distribution_price)
 
     @strawberry.field(description="Units in stock; 0 means sold out, null means unknown.")
     def stock(self) -> int | None:
@@ -378,6 +198,10 @@ class ProductOption:
 class CatalogProduct:
     record: strawberry.Private[model.CatalogProductRecord]
 
+    @classmethod
+    def from_model(cls, record: model.CatalogProductRecord) -> CatalogProduct:
+        return cls(record=record)
+
     @strawberry.field(description="The catalog product id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.product_id)
@@ -388,7 +212,7 @@ class CatalogProduct:
 
     @strawberry.field(description="The leaf category.")
     def category(self) -> Category | None:
-        return category(self.record.category)
+        return maybe(Category.from_model, self.record.category)
 
     @strawberry.field(description="Key properties that identify the product (brand, model).")
     def key_properties(self) -> list[Attribute]:
@@ -404,7 +228,7 @@ class CatalogProduct:
 
     @strawberry.field(description="The market (list) price.")
     def market_price(self) -> Money | None:
-        return money(self.record.market_price)
+        return maybe(Money.from_model, self.record.market_price)
 
     @strawberry.field(description="The product's images, in order.")
     def images(self) -> list[Image]:
@@ -431,6 +255,14 @@ class CatalogProduct:
                                                      "one model whatever the marketplace.")
 class Product(Node):
     record: strawberry.Private[model.ProductRecord]
+
+    @classmethod
+    def from_model(cls, record: model.ProductRecord) -> Product:
+        return cls(record=record)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Product:
+        return cls.from_model(await entities.product_reference(info, id))
 
     @strawberry.field(description="`{channel}_{sourceId}`, e.g. `taobao_680123456789`.")
     def id(self) -> strawberry.ID:
@@ -465,26 +297,27 @@ class Product(Node):
     @strawberry.field(description="The product's price (the lowest variant's, for ranges see "
                                   "`priceRange`).")
     def price(self) -> ProductPrice:
-        return ProductPrice.from_trio(self._core().price)
+        return ProductPrice.from_model(self._core().price)
 
     @strawberry.field(description="The lowest and highest unit price over the variants.")
     def price_range(self) -> MoneyRange:
         core = self._core()
         low = core.price_min if core.price_min is not None else core.price.effective
         high = core.price_max if core.price_max is not None else low
-        return MoneyRange(min=money(low), max=money(high))  # type: ignore[arg-type]
+        return MoneyRange.from_model(low, high)
 
     @strawberry.field(description="Wholesale quantity tiers (1688); empty on Taobao and Tmall.")
     def price_tiers(self) -> list[PriceTier]:
-        return tiers(self._core().price_tiers)
+        return [PriceTier.from_model(t) for t in self._core().price_tiers]
 
     @strawberry.field(description="The unit price when buying `quantity` units: the tier for "
                                   "that quantity. Refuses a quantity below the minimum order.")
     def price_for_quantity(self, quantity: int) -> Money | None:
         core = self._core()
         try:
-            return money(price_for_quantity(core.price_tiers, core.min_order_quantity, quantity,
-                                            unit_price=core.price.effective))
+            return maybe(Money.from_model, price_for_quantity(
+                core.price_tiers, core.min_order_quantity, quantity,
+                unit_price=core.price.effective))
         except Exception as exc:
             raise to_graphql_error(exc, argument="quantity") from exc
 
@@ -497,7 +330,7 @@ class Product(Node):
     @strawberry.federation.field(tags=["reseller"],
                                  description="The dropship (1688 consign) unit price.")
     def distribution_price(self) -> Money | None:
-        return money(self._core().distribution_price)
+        return maybe(Money.from_model, self._core().distribution_price)
 
     @strawberry.federation.field(tags=["reseller"],
                                  description="The minimum quantity for dropship orders (1688).")
@@ -532,8 +365,7 @@ class Product(Node):
         media = self.record.media
         if not media:
             return []
-        return [Video(url=v.url, kind=v.kind, cover_url=v.cover_url,
-                      duration_seconds=v.duration_seconds) for v in media.videos]
+        return [Video.from_model(v) for v in media.videos]
 
     @strawberry.field(description="Display-only specifications (brand, material…).")
     def attributes(self) -> list[Attribute]:
@@ -618,18 +450,11 @@ class Product(Node):
 
     @strawberry.field(description="Where the product ships from and what domestic postage costs.")
     def shipping(self) -> Shipping | None:
-        value = self._core().shipping
-        if value is None:
-            return None
-        return Shipping(ships_from=location(value.ships_from),
-                        domestic_fee=money(value.domestic_fee),
-                        express_fee=money(value.express_fee), ems_fee=money(value.ems_fee),
-                        unit_weight_kg=value.unit_weight_kg,
-                        freight_template_id=value.freight_template_id)
+        return maybe(Shipping.from_model, self._core().shipping)
 
     @strawberry.field(description="The marketplace category.")
     def category(self) -> Category | None:
-        return category(self._core().category)
+        return maybe(Category.from_model, self._core().category)
 
     @strawberry.field(description="The declared brand.")
     def brand(self) -> str | None:
@@ -645,12 +470,11 @@ class Product(Node):
 
     @strawberry.field(description="OEM / customization options (1688 `processing`).")
     def customization(self) -> Customization | None:
-        return customization(self._core().customization)
+        return maybe(Customization.from_model, self._core().customization)
 
     @strawberry.field(description="The Tmall catalog product (SPU) this item is listed against.")
     def catalog_product(self) -> CatalogProduct | None:
-        catalog = self.record.catalog
-        return CatalogProduct(record=catalog) if catalog else None
+        return maybe(CatalogProduct.from_model, self.record.catalog)
 
     @strawberry.field(description="When the product was listed (ISO 8601 with offset).")
     def listed_at(self) -> datetime | None:

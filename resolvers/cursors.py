@@ -16,7 +16,7 @@ import hashlib
 import json
 from typing import Any
 
-from graph.errors import UserInputError
+from resolvers.errors import UserInputError
 
 MAX_CURSOR_LENGTH = 256
 INVALID_CURSOR = "INVALID_CURSOR"

@@ -1,21 +1,25 @@
 """Federation reference resolvers: entity representations go through the request's
 loaders, so 50 ``Product`` representations in one ``_entities`` call cost the same upstream
-batches as ``products(ids:)`` with those 50 ids."""
+batches as ``products(ids:)`` with those 50 ids. Each returns the entity's record; the
+entity types of ``graph/types.py`` call them from their ``resolve_reference``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graphql import GraphQLError
+
 from channels.errors import ChannelError, InvalidId
-from channels.model import Part, ProductRecord
-from graph.errors import to_graphql_error
+from channels.model import Part, ProductRecord, SellerRecord
+from resolvers.errors import to_graphql_error
 from resolvers.ids import ParsedId, parse_id
+from resolvers.products import ProductVariant, seller_from_id, variant_of
 from resolvers.selection import product_parts
 
 if TYPE_CHECKING:
     from strawberry.types import Info
 
-    from graph.context import Context
+    from resolvers.context import Context
 
 ARGUMENT = "representations.id"
 EXPECTED = {
@@ -45,24 +49,21 @@ async def _load(info: Info[Context, Any], parsed: ParsedId,
         raise to_graphql_error(exc, argument=ARGUMENT) from exc
 
 
-async def resolve_product_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
-    from graph.types import Product
+async def product_reference(info: Info[Context, Any], id: str) -> ProductRecord:
+    """The product a ``Product`` representation names."""
+    return await _load(info, _parse(id, "product"))
 
-    return Product(record=await _load(info, _parse(id, "product")))
 
-
-async def resolve_variant_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
-    from resolvers.products import variant_of
-
+async def variant_reference(info: Info[Context, Any], id: str) -> ProductVariant:
+    """The variant a ``Variant`` representation names, with its product."""
     parsed = _parse(id, "variant")
     record = await _load(info, parsed, frozenset({Part.VARIANTS}))
     result = variant_of(record, parsed, ARGUMENT)
-    if isinstance(result, Exception):
+    if isinstance(result, GraphQLError):
         raise result
     return result
 
 
-async def resolve_seller_reference(cls: type, info: Info[Context, Any], id: str) -> Any:
-    from resolvers.products import seller_from_id
-
+def seller_reference(id: str) -> SellerRecord:
+    """The seller a ``Seller`` representation names (known by its id alone)."""
     return seller_from_id(_parse(id, "seller"))

@@ -16,47 +16,35 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from graphql import GraphQLError
 
 from channels.errors import CapabilityNotSupported, ChannelError
 from channels.model import Channel, Part, ProductRecord
+from channels.standard import ListingPage
 from channels.top import ONSALE_MAX_PAGE_SIZE, TopAdapter
-from channels.urls import parse_product_url
-from graph.errors import UserInputError, to_graphql_error
-from graph.listing_types import (
-    ImageRegion,
-    ImageSearchConnection,
-    PageInfo,
-    ParsedProductUrl,
-    ProductConnection,
-    ProductEdge,
-    ProductFilter,
-    ProductSortKey,
-    ShopProductSortKey,
-)
-from graph.types import Product
+from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
-from resolvers.selection import PART_OF_FIELD, product_parts
-from resolvers.selection import _children as selection_children
-from resolvers.selection import _fields as selection_fields
+from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.selection import PART_OF_FIELD, product_parts, selected_field_names
 
 if TYPE_CHECKING:
-    from strawberry.file_uploads import Upload
     from strawberry.types import Info
 
-    from graph.context import Context
+    from resolvers.context import Context
+
+
+class Upload(Protocol):
+    """An uploaded file as strawberry hands it over (Starlette's ``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
 
 MAX_SEARCH_FIRST = 100
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_URL_LENGTH = 2048
 SHOP_CHANNELS = (Channel.TAOBAO, Channel.TMALL)
 CORE_FIELDS = frozenset(name for name, part in PART_OF_FIELD.items() if part is Part.CORE)
-
-_SEARCH_SORTS = {ProductSortKey.RELEVANCE: "relevance", ProductSortKey.SALES: "sales",
-                 ProductSortKey.NEWEST: "newest"}
-_SHOP_SORTS = {ShopProductSortKey.MODIFIED: "modified", ShopProductSortKey.LIST_TIME: "list_time",
-               ShopProductSortKey.DELIST_TIME: "delist_time", ShopProductSortKey.STOCK: "num",
-               ShopProductSortKey.SALES: "sold_quantity"}
 
 
 #: Product fields a seed-003 list item answers in full (its CORE is otherwise partial).
@@ -68,15 +56,37 @@ ONSALE_CORE_FIELDS = SEARCH_CORE_FIELDS | {
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    """One upstream page, whatever the listing: summary records and the total."""
+class ListingEdge:
+    """One product of a page: its cursor, its record, and the error of its detail when the
+    parts the query selects beyond the listing's could not be loaded."""
 
-    items: tuple[ProductRecord, ...]
+    cursor: str
+    record: ProductRecord
+    error: GraphQLError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingResult:
+    """One page of a listing as the client asked for it (``graph/`` makes it a Relay
+    connection): the edges, whether more lie before and after, the listing's total, and for
+    an image search the region the marketplace searched for (``x1, y1, x2, y2``)."""
+
+    edges: tuple[ListingEdge, ...]
+    has_next_page: bool
+    has_previous_page: bool
     total: int | None
     region: tuple[int, int, int, int] | None = None
 
+    @property
+    def start_cursor(self) -> str | None:
+        return self.edges[0].cursor if self.edges else None
 
-FetchPage = Callable[[int, int], Awaitable[Page]]  # (1-based page, page size) → Page
+    @property
+    def end_cursor(self) -> str | None:
+        return self.edges[-1].cursor if self.edges else None
+
+
+FetchPage = Callable[[int, int], Awaitable[ListingPage]]  # (1-based page, page size) → page
 
 
 # -- paging ----------------------------------------------------------------------------
@@ -87,7 +97,7 @@ def check_first(first: int, limit: int) -> None:
                              argument="first")
 
 
-async def window(fetch: FetchPage, start: int, first: int) -> Page:
+async def window(fetch: FetchPage, start: int, first: int) -> ListingPage:
     """``first`` items from absolute offset ``start``, in upstream pages of ``first``."""
     page_no = start // first + 1
     skip = start % first
@@ -96,41 +106,30 @@ async def window(fetch: FetchPage, start: int, first: int) -> Page:
     more = page.total is None or page_no * first < page.total
     if skip and len(page.items) == first and more:
         items += (await fetch(page_no + 1, first)).items
-    return Page(tuple(items[:first]), page.total, page.region)
+    return ListingPage(items=tuple(items[:first]), total=page.total, page=page_no,
+                       page_size=first, region=page.region)
 
 
-async def connection(info: Info[Context, Any], fetch: FetchPage, *, first: int,
-                     after: str | None, query: str, core_fields: frozenset[str]
-                     ) -> tuple[list[ProductEdge], PageInfo, Page]:
+async def listing(info: Info[Context, Any], fetch: FetchPage, *, first: int,
+                  after: str | None, query: str, core_fields: frozenset[str]) -> ListingResult:
+    """The page ``first``/``after`` name, its products with the parts the query selects."""
     start = decode_cursor(after, query) + 1 if after is not None else 0
     try:
         page = await window(fetch, start, first)
     except ChannelError as exc:
         raise to_graphql_error(exc) from exc
     records = await with_details(info, page.items, core_fields)
-    edges = [ProductEdge(cursor=encode_cursor(start + i, first, query), record=r, error=e)
-             for i, (r, e) in enumerate(records)]
+    edges = tuple(ListingEdge(cursor=encode_cursor(start + i, first, query), record=r, error=e)
+                  for i, (r, e) in enumerate(records))
     end = start + len(edges)
     has_next = end < page.total if page.total is not None else len(edges) == first
-    info_ = PageInfo(has_next_page=has_next, has_previous_page=start > 0,
-                     start_cursor=edges[0].cursor if edges else None,
-                     end_cursor=edges[-1].cursor if edges else None)
-    return edges, info_, page
-
-
-def node_fields(info: Info[Context, Any]) -> set[str]:
-    """The names of the fields selected on ``edges { node { … } }``."""
-    raw = info._raw_info
-    fields = list(selection_fields(
-        (c for node in raw.field_nodes for c in selection_children(node)), raw.fragments))
-    for step in ("edges", "node"):
-        fields = [c for f in fields if f.name.value == step
-                  for c in selection_fields(selection_children(f), raw.fragments)]
-    return {f.name.value for f in fields}
+    return ListingResult(edges=edges, has_next_page=has_next, has_previous_page=start > 0,
+                         total=page.total, region=page.region)
 
 
 async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord],
-                       core_fields: frozenset[str]) -> list[tuple[ProductRecord, Exception | None]]:
+                       core_fields: frozenset[str]
+                       ) -> list[tuple[ProductRecord, GraphQLError | None]]:
     """Each listing record with the parts the query selects and the listing lacks, all
     loaded in one wave; a product whose detail fails keeps its error beside it.
 
@@ -139,7 +138,8 @@ async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord
     """
     wanted = product_parts(info, ("edges", "node"))
     missing: set[Part] = set()
-    if Part.CORE in wanted and node_fields(info) & CORE_FIELDS - core_fields:
+    if Part.CORE in wanted and \
+            selected_field_names(info, ("edges", "node")) & CORE_FIELDS - core_fields:
         missing.add(Part.CORE)
     for record in records:
         missing |= wanted - record.loaded_parts()
@@ -149,7 +149,7 @@ async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord
     answers = await info.context.loader.load_products_or_errors(
         [(r.channel, r.source_id) for r in needy], missing)
     loaded = {(r.channel, r.source_id): a for r, a in zip(needy, answers, strict=True)}
-    result: list[tuple[ProductRecord, Exception | None]] = []
+    result: list[tuple[ProductRecord, GraphQLError | None]] = []
     for record in records:
         answer = loaded.get((record.channel, record.source_id))
         if answer is None:
@@ -164,37 +164,32 @@ async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord
 
 # -- search ----------------------------------------------------------------------------
 
-def _search_sort(sort_key: ProductSortKey, reverse: bool) -> str:
-    if sort_key is ProductSortKey.PRICE:
-        return "price_desc" if reverse else "price_asc"
-    if reverse:
-        raise UserInputError(f"`reverse` is only supported with sortKey PRICE; "
-                             f"{sort_key.value} has one order", argument="reverse")
-    return _SEARCH_SORTS[sort_key]
-
-
-def _check_filter(filter: ProductFilter | None) -> ProductFilter:
-    f = filter or ProductFilter()
-    for name, value in (("priceMin", f.price_min), ("priceMax", f.price_max)):
+def check_filter(price_min: Decimal | None, price_max: Decimal | None,
+                 category_id: str | None) -> str | None:
+    """Refuse a filter that cannot match (naming ``filter.<field>``); the category id
+    stripped."""
+    for name, value in (("priceMin", price_min), ("priceMax", price_max)):
         if value is not None and (not value.is_finite() or value < 0):
             raise UserInputError(f"`filter.{name}` must be a non-negative amount; got {value}",
                                  argument=f"filter.{name}")
-    if f.price_min is not None and f.price_max is not None and f.price_min > f.price_max:
-        raise UserInputError(f"`filter.priceMin` ({f.price_min}) is above `filter.priceMax` "
-                             f"({f.price_max})", argument="filter.priceMin")
-    if f.category_id is not None and not str(f.category_id).strip().isdigit():
-        raise UserInputError(f"`filter.categoryId` must be a number; got {f.category_id!r}",
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise UserInputError(f"`filter.priceMin` ({price_min}) is above `filter.priceMax` "
+                             f"({price_max})", argument="filter.priceMin")
+    if category_id is not None and not str(category_id).strip().isdigit():
+        raise UserInputError(f"`filter.categoryId` must be a number; got {category_id!r}",
                              argument="filter.categoryId")
-    return f
+    return str(category_id).strip() if category_id is not None else None
 
 
 async def resolve_search(
     info: Info[Context, Any], channel: Channel, query: str | None, first: int,
-    after: str | None, filter: ProductFilter | None, sort_key: ProductSortKey, reverse: bool,
-) -> ProductConnection:
+    after: str | None, *, sort: str, price_min: Decimal | None = None,
+    price_max: Decimal | None = None, category_id: str | None = None,
+    in_stock_only: bool = False,
+) -> ListingResult:
+    """One page of a keyword search; ``sort`` is one of ``channels.standard.SORT_KEYS``."""
     check_first(first, MAX_SEARCH_FIRST)
-    f = _check_filter(filter)
-    sort = _search_sort(sort_key, reverse)
+    category = check_filter(price_min, price_max, category_id)
     keyword = (query or "").strip()
     if len(keyword) > 200:
         raise UserInputError("`query` is at most 200 characters", argument="query")
@@ -202,22 +197,17 @@ async def resolve_search(
         searcher = info.context.registry.searcher(channel)
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="channel") from exc
-    price_min = Decimal(f.price_min) if f.price_min is not None else None
-    price_max = Decimal(f.price_max) if f.price_max is not None else None
-    category_id = str(f.category_id).strip() if f.category_id is not None else None
 
-    async def fetch(page: int, size: int) -> Page:
-        listing = await searcher.search(
+    async def fetch(page: int, size: int) -> ListingPage:
+        return await searcher.search(
             channel, keyword=keyword, page=page, page_size=size, sort=sort,
-            price_min=price_min, price_max=price_max, category_id=category_id,
-            in_stock_only=bool(f.in_stock_only))
-        return Page(listing.items, listing.total)
+            price_min=price_min, price_max=price_max, category_id=category,
+            in_stock_only=in_stock_only)
 
     key = fingerprint("search", channel.value, keyword, str(price_min), str(price_max),
-                      category_id, bool(f.in_stock_only), sort)
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
-                                              core_fields=SEARCH_CORE_FIELDS)
-    return ProductConnection(edges=edges, page_info=page_info, total_count=page.total)
+                      category, in_stock_only, sort)
+    return await listing(info, fetch, first=first, after=after, query=key,
+                         core_fields=SEARCH_CORE_FIELDS)
 
 
 # -- search by image -------------------------------------------------------------------
@@ -237,7 +227,7 @@ async def read_image(image: Upload) -> tuple[bytes, str]:
     """The upload's bytes and type, or ``BAD_USER_INPUT`` naming `image`."""
     # strawberry hands over the framework's file (Starlette `UploadFile`); read one byte past
     # the limit so an oversized upload is refused without reading all of it.
-    data = await image.read(MAX_IMAGE_BYTES + 1)  # type: ignore[attr-defined]
+    data = await image.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise UserInputError(f"`image` is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB",
                              argument="image")
@@ -261,7 +251,7 @@ def _check_image_url(url: str) -> str:
 async def resolve_search_by_image(
     info: Info[Context, Any], channel: Channel, image_url: str | None, image: Upload | None,
     first: int, after: str | None,
-) -> ImageSearchConnection:
+) -> ListingResult:
     check_first(first, MAX_SEARCH_FIRST)
     if (image_url is None) == (image is None):
         raise UserInputError("searchByImage takes exactly one of `imageUrl` and `image`",
@@ -285,19 +275,12 @@ async def resolve_search_by_image(
         key = fingerprint("image", channel.value, url)
         image_id = None
 
-    async def fetch(page: int, size: int) -> Page:
-        listing = await searcher.search_by_image(channel, image_url=url, image_id=image_id,
-                                                 page=page, page_size=size)
-        return Page(listing.items, listing.total, listing.region)
+    async def fetch(page: int, size: int) -> ListingPage:
+        return await searcher.search_by_image(channel, image_url=url, image_id=image_id,
+                                              page=page, page_size=size)
 
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
-                                              core_fields=SEARCH_CORE_FIELDS)
-    region = None
-    if page.region is not None:
-        x1, y1, x2, y2 = page.region
-        region = ImageRegion(x=x1, y=y1, width=max(0, x2 - x1), height=max(0, y2 - y1))
-    return ImageSearchConnection(edges=edges, page_info=page_info, total_count=page.total,
-                                 region=region)
+    return await listing(info, fetch, first=first, after=after, query=key,
+                         core_fields=SEARCH_CORE_FIELDS)
 
 
 # -- shop listing ----------------------------------------------------------------------
@@ -317,8 +300,10 @@ def _aware(value: datetime | None, argument: str) -> datetime | None:
 async def resolve_shop_products(
     info: Info[Context, Any], channel: Channel, query: str | None, first: int,
     after: str | None, modified_since: datetime | None, modified_until: datetime | None,
-    sort_key: ShopProductSortKey, reverse: bool,
-) -> ProductConnection:
+    *, order_by: str,
+) -> ListingResult:
+    """One page of the configured shop's on-sale items; ``order_by`` is TOP's
+    ``<key>:<asc|desc>``."""
     if channel not in SHOP_CHANNELS:
         raise UserInputError(f"`channel` must be TAOBAO or TMALL for shopProducts (the TOP "
                              f"seller listing); got {channel.name}", argument="channel")
@@ -339,37 +324,32 @@ async def resolve_shop_products(
     # TOP bounds ``modified`` inclusively to the second; the API's window is [since, until).
     start = _whole_second_ceil(since) if since else None
     end = _whole_second_ceil(until) - timedelta(seconds=1) if until else None
-    order_by = f"{_SHOP_SORTS[sort_key]}:{'desc' if reverse else 'asc'}"
     keyword = (query or "").strip()
 
-    async def fetch(page: int, size: int) -> Page:
-        listing = await adapter.list_onsale(channel, page_no=page, page_size=size,
-                                            query=keyword or None, start_modified=start,
-                                            end_modified=end, order_by=order_by)
-        return Page(listing.items, listing.total)
+    async def fetch(page: int, size: int) -> ListingPage:
+        found = await adapter.list_onsale(channel, page_no=page, page_size=size,
+                                          query=keyword or None, start_modified=start,
+                                          end_modified=end, order_by=order_by)
+        return ListingPage(items=found.items, total=found.total, page=page, page_size=size)
 
     key = fingerprint("shop", channel.value, keyword, start, end, order_by)
-    edges, page_info, page = await connection(info, fetch, first=first, after=after, query=key,
-                                              core_fields=ONSALE_CORE_FIELDS)
-    return ProductConnection(edges=edges, page_info=page_info, total_count=page.total)
+    return await listing(info, fetch, first=first, after=after, query=key,
+                         core_fields=ONSALE_CORE_FIELDS)
 
 
 # -- links -----------------------------------------------------------------------------
 
-async def resolve_product_by_url(info: Info[Context, Any], url: str) -> Product | None:
+async def resolve_product_by_url(info: Info[Context, Any], url: str) -> ProductRecord:
     try:
         parsed = parse_product_url(url)
-        record = await info.context.loader.load_parts(parsed.channel, parsed.source_id,
-                                                      product_parts(info))
+        return await info.context.loader.load_parts(parsed.channel, parsed.source_id,
+                                                    product_parts(info))
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="url") from exc
-    return Product(record=record)
 
 
 def resolve_parse_product_url(url: str) -> ParsedProductUrl:
     try:
-        parsed = parse_product_url(url)
+        return parse_product_url(url)
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="url") from exc
-    return ParsedProductUrl(channel=parsed.channel, source_id=parsed.source_id,
-                            id=parsed.id, canonical_url=parsed.canonical_url)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ groups them by channel, asks each channel for the union of the parts wanted (TOP
 and runs every batch of every channel concurrently — one upstream wave per query level
 that needs data, not one call per product or per part.
 
-Loaders are built per request (``graph.context``): their memo must never leak between
+Loaders are built per request (``resolvers.context``): their memo must never leak between
 requests or users. What is shared across requests — the cache and in-flight coalescing —
 lives in ``resolvers.fetcher.ProductFetcher``.
 """

@@ -1,68 +1,72 @@
 """Root resolvers for products: ``product``, ``products``, ``node(s)``, ``catalogProduct``.
 
 They read the selection to learn which parts the query needs, ask the request's loader for
-all of them in one wave, and wrap the records in GraphQL types. They never call HTTP.
+all of them in one wave, and return ``channels.model`` records — or a coded error in the
+slot of an id that failed. They never call HTTP and know nothing of the GraphQL types:
+``graph/`` wraps what they return.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from graphql import GraphQLError
 
 from channels.base import CatalogCapable
 from channels.errors import ChannelError, InvalidId, NotFound
-from channels.model import Channel, Part
-from graph.errors import UserInputError, to_graphql_error
-from graph.types import CatalogProduct, Product, Seller, Variant
+from channels.model import (
+    CatalogProductRecord,
+    Channel,
+    Part,
+    ProductRecord,
+    SellerRecord,
+    VariantRecord,
+)
+from resolvers.errors import UserInputError, to_graphql_error
 from resolvers.ids import ParsedId, parse_id, parse_product_id
 from resolvers.selection import product_parts
-
-T = TypeVar("T")
 
 if TYPE_CHECKING:
     from strawberry.types import Info
 
-    from graph.context import Context
+    from resolvers.context import Context
+
+T = TypeVar("T")
 
 
-async def resolve_product(info: Info[Context, Any], id: str) -> Product | None:
+@dataclass(frozen=True, slots=True)
+class ProductVariant:
+    """One SKU with the product it belongs to: its id, and the minimum order that prices
+    it, come from the product."""
+
+    product: ProductRecord
+    variant: VariantRecord
+
+
+#: What ``node(s)`` finds behind an id.
+NodeRecord = ProductRecord | ProductVariant | SellerRecord
+
+
+async def resolve_product(info: Info[Context, Any], id: str) -> ProductRecord:
     try:
         channel, source_id = parse_product_id(id, argument="id")
-        record = await info.context.loader.load_parts(channel, source_id, product_parts(info))
+        return await info.context.loader.load_parts(channel, source_id, product_parts(info))
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="id") from exc
-    return Product(record=record)
 
 
 def parse_each(ids: Sequence[str], parse: Callable[..., T],
-               argument: str) -> list[T | Exception]:
+               argument: str) -> list[T | GraphQLError]:
     """Each id parsed, or a coded INVALID_ID naming ``argument[index]`` in its place."""
-    parsed: list[T | Exception] = []
+    parsed: list[T | GraphQLError] = []
     for index, raw in enumerate(ids):
         try:
             parsed.append(parse(raw, argument=f"{argument}[{index}]"))
         except InvalidId as exc:
             parsed.append(to_graphql_error(exc, argument=f"{argument}[{index}]"))
     return parsed
-
-
-async def load_products(info: Info[Context, Any], ids: Sequence[str], *, argument: str,
-                        parts: set[Part]) -> list[Product | Exception]:
-    """Products in the order of ``ids``; a failed one is an error in its place."""
-    parsed = parse_each(ids, parse_product_id, argument)
-    wanted = [p for p in parsed if not isinstance(p, Exception)]
-    answers = iter(await info.context.loader.load_products_or_errors(wanted, parts))
-    result: list[Product | Exception] = []
-    for index, item in enumerate(parsed):
-        if isinstance(item, Exception):
-            result.append(item)
-            continue
-        answer = next(answers)
-        if isinstance(answer, BaseException):
-            result.append(to_graphql_error(answer, argument=f"{argument}[{index}]"))
-        else:
-            result.append(Product(record=answer))
-    return result
 
 
 def check_id_count(info: Info[Context, Any], ids: Sequence[str], argument: str) -> None:
@@ -74,12 +78,27 @@ def check_id_count(info: Info[Context, Any], ids: Sequence[str], argument: str) 
             code="TOO_MANY_IDS")
 
 
-async def resolve_products(info: Info[Context, Any], ids: Sequence[str]) -> list[Product | None]:
+async def resolve_products(info: Info[Context, Any],
+                           ids: Sequence[str]) -> list[ProductRecord | GraphQLError]:
+    """Products in the order of ``ids``; a failed one is an error in its place."""
     check_id_count(info, ids, "ids")
-    return await load_products(info, ids, argument="ids", parts=product_parts(info))  # type: ignore[return-value]
+    parsed = parse_each(ids, parse_product_id, "ids")
+    wanted = [p for p in parsed if not isinstance(p, GraphQLError)]
+    answers = iter(await info.context.loader.load_products_or_errors(
+        wanted, product_parts(info)))
+    result: list[ProductRecord | GraphQLError] = []
+    for index, item in enumerate(parsed):
+        if isinstance(item, GraphQLError):
+            result.append(item)
+            continue
+        answer = next(answers)
+        result.append(answer if isinstance(answer, ProductRecord)
+                      else to_graphql_error(answer, argument=f"ids[{index}]"))
+    return result
 
 
-async def resolve_nodes(info: Info[Context, Any], ids: Sequence[str]) -> list[Any]:
+async def resolve_nodes(info: Info[Context, Any],
+                        ids: Sequence[str]) -> list[NodeRecord | GraphQLError]:
     """Products, variants and sellers by id; products of the list load in one wave."""
     check_id_count(info, ids, "ids")
     parts = product_parts(info) | {Part.CORE}
@@ -91,52 +110,52 @@ async def resolve_nodes(info: Info[Context, Any], ids: Sequence[str]) -> list[An
     keys = sorted(need, key=lambda k: (k[0].value, k[1]))
     answers = dict(zip(keys, await info.context.loader.load_products_or_errors(
         keys, variant_parts), strict=True))
-    result: list[Any] = []
+    result: list[NodeRecord | GraphQLError] = []
     for index, item in enumerate(parsed):
-        if isinstance(item, Exception):
+        if isinstance(item, GraphQLError):
             result.append(item)
         elif item.kind == "seller":
             result.append(seller_from_id(item))
         else:
             answer = answers[(item.channel, item.source_id)]
-            if isinstance(answer, BaseException):
+            if not isinstance(answer, ProductRecord):
                 result.append(to_graphql_error(answer, argument=f"ids[{index}]"))
             elif item.kind == "product":
-                result.append(Product(record=answer))
+                result.append(answer)
             else:
                 result.append(variant_of(answer, item, f"ids[{index}]"))
     return result
 
 
-def variant_of(record: Any, parsed: ParsedId, argument: str) -> Variant | Exception:
+async def resolve_node(info: Info[Context, Any], id: str) -> NodeRecord:
+    result = (await resolve_nodes(info, [id]))[0]
+    if isinstance(result, GraphQLError):
+        raise result
+    return result
+
+
+def variant_of(record: ProductRecord, parsed: ParsedId,
+               argument: str) -> ProductVariant | GraphQLError:
+    """The variant ``parsed`` names in ``record``, or a coded NOT_FOUND naming ``argument``."""
     variants = record.variants.variants if record.variants else ()
     for variant in variants:
         if variant.sku_id == parsed.sub_id:
-            return Variant(record=variant, product=record)
+            return ProductVariant(product=record, variant=variant)
     return to_graphql_error(NotFound(
         f"{record.channel.name} product {record.source_id} has no variant {parsed.sub_id}",
         channel=record.channel), argument=argument)
 
 
-def seller_from_id(parsed: ParsedId) -> Seller:
+def seller_from_id(parsed: ParsedId) -> SellerRecord:
     """A seller known by id alone: marketplaces key sellers by id or nick, so the name is it."""
-    from channels.model import SellerRecord
-
-    return Seller.from_model(SellerRecord(channel=parsed.channel, source_id=parsed.source_id,
-                                          name=parsed.source_id))
-
-
-async def resolve_node(info: Info[Context, Any], id: str) -> Any:
-    result = (await resolve_nodes(info, [id]))[0]
-    if isinstance(result, Exception):
-        raise result
-    return result
+    return SellerRecord(channel=parsed.channel, source_id=parsed.source_id,
+                        name=parsed.source_id)
 
 
 async def resolve_catalog_product(
     info: Info[Context, Any], product_id: str | None, category_id: str | None,
     props: str | None,
-) -> CatalogProduct | None:
+) -> CatalogProductRecord:
     if product_id is None and not (category_id and props):
         raise UserInputError(
             "catalogProduct needs either `productId`, or `categoryId` together with `props` "
@@ -151,9 +170,8 @@ async def resolve_catalog_product(
         adapter = info.context.registry.adapter(Channel.TMALL)
         if not isinstance(adapter, CatalogCapable):
             raise to_graphql_error(NotFound("catalog products are a Tmall (TOP) feature"))
-        record = await adapter.fetch_catalog_product(
+        return await adapter.fetch_catalog_product(
             product_id=product_id.strip() if product_id else None,
             category_id=category_id, props=props)
     except ChannelError as exc:
         raise to_graphql_error(exc) from exc
-    return CatalogProduct(record=record)

@@ -4,15 +4,21 @@ The root resolvers call ``product_parts`` before loading anything, so all the pa
 product of the query needs are asked for in one wave: a query for ``id title price``
 never costs a SKU, image or description call, and one that also selects ``variants`` and
 ``images`` costs one batch call per 20 Taobao ids, not one per level of the tree.
+
+The selection is read through strawberry's public ``Info.selected_fields``. What it yields
+depends only on the operation and the field's place in it (not on variables: ``@skip`` and
+``@include`` are not looked at, so a skipped field's part is still loaded), so each answer
+is remembered per operation and response path: a repeated query reads no selection at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
-from graphql.language import SelectionNode
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from channels.model import Part
 
@@ -36,68 +42,82 @@ PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
     "catalogProduct": Part.CATALOG,
 }
 
-# Fields whose value is known from the id alone.
-FREE_FIELDS = frozenset({"id", "channel", "sourceId", "__typename"})
-
 # Variant fields that read the product's core (the minimum order for priceForQuantity).
 VARIANT_CORE_FIELDS = frozenset({"priceForQuantity"})
 
 
-def _fields(selections: Iterable[SelectionNode],
-            fragments: dict[str, FragmentDefinitionNode]) -> Iterable[FieldNode]:
+#: Answers remembered per (operation, response path, descent); the operation object is held
+#: so its ``id`` stays unique while the entry lives.
+_MEMO_SIZE = 2048
+_memo: OrderedDict[tuple[int, tuple[str, ...], tuple[str, ...]],
+                   tuple[object, list[SelectedField], set[Part]]] = OrderedDict()
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
     """Every field of a selection set, fragments (named and inline) flattened."""
     for node in selections:
-        if isinstance(node, FieldNode):
+        if isinstance(node, SelectedField):
             yield node
-        elif isinstance(node, InlineFragmentNode):
-            yield from _fields(node.selection_set.selections, fragments)
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = fragments.get(node.name.value)
-            if fragment is not None:
-                yield from _fields(fragment.selection_set.selections, fragments)
+        else:
+            yield from _fields(node.selections)
 
 
-def _children(node: FieldNode) -> Sequence[SelectionNode]:
-    return node.selection_set.selections if node.selection_set else ()
+def _children(fields: Iterable[SelectedField]) -> list[SelectedField]:
+    return list(_fields(child for field in fields for child in field.selections))
 
 
-def parts_of_product_fields(fields: Iterable[FieldNode],
-                            fragments: dict[str, FragmentDefinitionNode]) -> set[Part]:
+def parts_of_product_fields(fields: Iterable[SelectedField]) -> set[Part]:
+    """The parts the selected ``Product`` fields read."""
     parts: set[Part] = set()
     for field in fields:
-        name = field.name.value
-        part = PART_OF_FIELD.get(name)
+        part = PART_OF_FIELD.get(field.name)
         if part is not None:
             parts.add(part)
-        if part is Part.VARIANTS:
-            inner = _fields(_children(field), fragments)
-            if _selects(inner, fragments, VARIANT_CORE_FIELDS, ("firstSelectableVariant",)):
-                parts.add(Part.CORE)
+        if part is Part.VARIANTS and _selects(
+                _children([field]), VARIANT_CORE_FIELDS, ("firstSelectableVariant",)):
+            parts.add(Part.CORE)
     return parts
 
 
-def _selects(fields: Iterable[FieldNode], fragments: dict[str, FragmentDefinitionNode],
-             names: frozenset[str], through: tuple[str, ...]) -> bool:
+def _selects(fields: Iterable[SelectedField], names: frozenset[str],
+             through: tuple[str, ...]) -> bool:
     for field in fields:
-        if field.name.value in names:
+        if field.name in names:
             return True
-        descend = field.name.value in through or field.name.value == "values"
-        if descend and _selects(_fields(_children(field), fragments), fragments, names, through):
+        descend = field.name in through or field.name == "values"
+        if descend and _selects(_children([field]), names, through):
             return True
     return False
 
 
-def product_parts(info: Info, path: Sequence[str] = ()) -> set[Part]:
+def _lookup(info: Info[Any, Any], path: Sequence[str]) -> tuple[list[SelectedField], set[Part]]:
+    operation = info.operation
+    key = (id(operation), tuple(str(k) for k in info.path.as_list() if isinstance(k, str)),
+           tuple(path))
+    entry = _memo.get(key)
+    if entry is not None and entry[0] is operation:
+        _memo.move_to_end(key)
+        return entry[1], entry[2]
+    fields = _children(_fields(info.selected_fields))
+    for step in path:
+        fields = _children(f for f in fields if f.name == step)
+    parts = parts_of_product_fields(fields)
+    _memo[key] = (operation, fields, parts)
+    if len(_memo) > _MEMO_SIZE:
+        _memo.popitem(last=False)
+    return fields, parts
+
+
+def selected_field_names(info: Info[Any, Any], path: Sequence[str] = ()) -> set[str]:
+    """The names of the fields selected under the current field, after descending through
+    ``path`` (e.g. ``("edges", "node")`` for a connection's nodes)."""
+    return {field.name for field in _lookup(info, path)[0]}
+
+
+def product_parts(info: Info[Any, Any], path: Sequence[str] = ()) -> set[Part]:
     """The parts the products under the current field need.
 
     ``path`` descends through wrapper fields first, e.g. ``("edges", "node")`` for a
-    connection; ``nodes`` is followed too.
+    connection.
     """
-    raw = info._raw_info
-    fragments = raw.fragments
-    fields: Iterable[FieldNode] = list(_fields(
-        (c for node in raw.field_nodes for c in _children(node)), fragments))
-    for step in path:
-        fields = [c for f in fields if f.name.value == step
-                  for c in _fields(_children(f), fragments)]
-    return parts_of_product_fields(fields, fragments)
+    return set(_lookup(info, path)[1])

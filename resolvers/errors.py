@@ -1,5 +1,14 @@
 """How failures reach a GraphQL client: a message that names what went wrong and
 ``extensions.code`` (plus the channel, the upstream request id and sub-code when known).
+
+    GraphQLError (graphql-core)
+     ├── UserInputError          BAD_USER_INPUT, or the code given (TOO_MANY_IDS,
+     │                           INVALID_CURSOR, INVALID_REPRESENTATION …); names the argument
+     └── to_graphql_error(exc)   a channel's typed error (``channels.errors``) with its code,
+                                 channel, request id; anything else INTERNAL_SERVER_ERROR
+
+The resolvers raise these, or put them in the slot of a failed id; ``graph/`` lets
+graphql-core place them. A request refused before execution is ``graph.refusal``'s.
 """
 
 from __future__ import annotations

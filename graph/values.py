@@ -1,0 +1,262 @@
+"""The GraphQL value types: enums, money, prices, text, images, attributes, places,
+categories and customization. They have no identity (no key) and wrap the value records of
+``channels.model``; each is built with ``from_model``. The entities that hold them are in
+``graph/types.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TypeVar
+
+import strawberry
+
+from channels import model
+
+M = TypeVar("M")
+T = TypeVar("T")
+
+
+def maybe(convert: Callable[[M], T], value: M | None) -> T | None:
+    """``convert(value)``, or ``None`` where the model has no value."""
+    return None if value is None else convert(value)
+
+
+CENT = Decimal("0.01")
+
+Channel = strawberry.enum(
+    model.Channel,
+    name="Channel",
+    description="A marketplace productgraph reads from.",
+)
+ImageKind = strawberry.enum(model.ImageKind, name="ImageKind",
+                            description="What an image shows.")
+VideoKind = strawberry.enum(model.VideoKind, name="VideoKind",
+                            description="Where a video is shown on the marketplace.")
+ProductCondition = strawberry.enum(model.ProductCondition, name="ProductCondition",
+                                   description="Whether a product is new or used.")
+ProductStatus = strawberry.enum(model.ProductStatus, name="ProductStatus",
+                                description="Where a listing is in its life cycle.")
+ProductType = strawberry.enum(model.ProductType, name="ProductType",
+                              description="How an offer is sold.")
+
+
+@strawberry.enum(description="ISO 4217 currency code.")
+class CurrencyCode(enum.Enum):
+    CNY = "CNY"
+
+
+# Federation: `@shareable` marks value types (no key, no identity) that another subgraph —
+# orders, carts, reviews — may also define and return; without it composition refuses the
+# same field resolved by two subgraphs. Only these five: the rest are productgraph's own
+# shapes (prices with promotion, tiers, shipping) that no other subgraph should redefine.
+# Entities (`Product`, `Variant`, `Seller`) are not shareable: their fields have one owner,
+# and other subgraphs add fields of their own through the `id` key instead.
+
+
+@strawberry.federation.type(shareable=True,  # any subgraph that prices things returns Money
+                            description="An amount of money in one currency.")
+class Money:
+    amount: Decimal = strawberry.field(
+        description="The amount as a decimal string with two places, e.g. \"59.00\"."
+    )
+    currency_code: CurrencyCode = strawberry.field(description="The currency of `amount`.")
+
+    @classmethod
+    def from_model(cls, amount: Decimal) -> Money:
+        """A yuan amount, to the cent."""
+        return cls(amount=amount.quantize(CENT), currency_code=CurrencyCode.CNY)
+
+
+@strawberry.federation.type(shareable=True,  # a range of Money: as shareable as Money
+                            description="The lowest and highest price over a product's variants.")
+class MoneyRange:
+    min: Money = strawberry.field(description="The lowest price.")
+    max: Money = strawberry.field(description="The highest price.")
+
+    @classmethod
+    def from_model(cls, low: Decimal, high: Decimal) -> MoneyRange:
+        return cls(min=Money.from_model(low), max=Money.from_model(high))
+
+
+@strawberry.type(
+    description="A product's or variant's price: the list price, what the buyer is shown, "
+    "and a promotion. Show `promotion` when present, else `display`."
+)
+class ProductPrice:
+    original: Money | None = strawberry.field(
+        description="The list price before promotions, when the marketplace gives one."
+    )
+    display: Money = strawberry.field(description="The unit price the buyer is shown.")
+    promotion: Money | None = strawberry.field(
+        description="The promotional unit price, when a promotion runs."
+    )
+
+    @classmethod
+    def from_model(cls, trio: model.PriceTrio) -> ProductPrice:
+        return cls(original=maybe(Money.from_model, trio.original),
+                   display=Money.from_model(trio.display),
+                   promotion=maybe(Money.from_model, trio.promotion))
+
+
+@strawberry.federation.type(shareable=True,  # e.g. a review's body, original and translated
+                            description="Text as the marketplace wrote it, and translated.")
+class LocalizedText:
+    original: str = strawberry.field(description="The marketplace's text (usually Chinese).")
+    translated: str | None = strawberry.field(
+        description="The text translated into `language`, when a translation is available."
+    )
+    language: str | None = strawberry.field(description="The locale of `translated`.")
+
+    @classmethod
+    def from_model(cls, text: model.LocalizedText) -> LocalizedText:
+        return cls(original=text.original, translated=text.translated, language=text.language)
+
+
+@strawberry.federation.type(shareable=True,  # e.g. a review's or a seller's photos
+                            description="An image of a product.")
+class Image:
+    url: str = strawberry.field(description="Absolute URL of the image on the marketplace CDN.")
+    kind: ImageKind = strawberry.field(description="What the image shows.")  # type: ignore[valid-type]
+    position: int = strawberry.field(description="Order among the product's images, from 0.")
+
+    @classmethod
+    def from_model(cls, image: model.Image) -> Image:
+        return cls(url=image.url, kind=image.kind, position=image.position)
+
+
+@strawberry.type(description="A video of a product.")
+class Video:
+    url: str = strawberry.field(description="Absolute URL of the video.")
+    kind: VideoKind = strawberry.field(description="Main video or detail-page video.")  # type: ignore[valid-type]
+    cover_url: str | None = strawberry.field(description="Poster image, when given.")
+    duration_seconds: int | None = strawberry.field(description="Length in seconds, when given.")
+
+    @classmethod
+    def from_model(cls, video: model.Video) -> Video:
+        return cls(url=video.url, kind=video.kind, cover_url=video.cover_url,
+                   duration_seconds=video.duration_seconds)
+
+
+@strawberry.type(description="A display-only specification (brand, material…); never used "
+                             "to choose a variant.")
+class Attribute:
+    name: LocalizedText = strawberry.field(description="The specification's name.")
+    value: LocalizedText = strawberry.field(description="The specification's value.")
+
+    @classmethod
+    def from_model(cls, attribute: model.Attribute) -> Attribute:
+        return cls(name=LocalizedText.from_model(attribute.name),
+                   value=LocalizedText.from_model(attribute.value))
+
+
+@strawberry.type(description="One option a variant has, e.g. colour = White.")
+class SelectedOption:
+    name: str = strawberry.field(description="The option's name, e.g. \"颜色\".")
+    value: str = strawberry.field(description="The option's value, e.g. \"白色\".")
+    translated_name: str | None = strawberry.field(description="The name, translated.")
+    translated_value: str | None = strawberry.field(description="The value, translated.")
+
+    @classmethod
+    def from_model(cls, option: model.SelectedOption) -> SelectedOption:
+        return cls(name=option.name, value=option.value,
+                   translated_name=option.translated_name,
+                   translated_value=option.translated_value)
+
+
+@strawberry.input(description="An option a shopper chose, by name and value.")
+class SelectedOptionInput:
+    name: str = strawberry.field(description="The option's name (original or translated).")
+    value: str = strawberry.field(description="The chosen value (original or translated).")
+
+
+@strawberry.type(description="A wholesale price tier: from `minQuantity` units on, each "
+                             "unit costs `price`.")
+class PriceTier:
+    min_quantity: int = strawberry.field(description="The smallest quantity this price applies to.")
+    price: Money = strawberry.field(description="The unit price at this tier.")
+
+    @classmethod
+    def from_model(cls, tier: model.PriceTier) -> PriceTier:
+        return cls(min_quantity=tier.min_quantity, price=Money.from_model(tier.price))
+
+
+@strawberry.federation.type(
+    shareable=True,  # a logistics or seller subgraph may return places too
+    description="A place: province, city, and the text the marketplace shows.")
+class Location:
+    province: str | None = strawberry.field(description="Province or state.")
+    city: str | None = strawberry.field(description="City.")
+    text: str | None = strawberry.field(description="The location as the marketplace writes it.")
+
+    @classmethod
+    def from_model(cls, value: model.Location) -> Location:
+        return cls(province=value.province, city=value.city, text=value.text)
+
+
+@strawberry.type(description="Domestic shipping from the seller.")
+class Shipping:
+    ships_from: Location | None = strawberry.field(description="Where the goods ship from.")
+    domestic_fee: Money | None = strawberry.field(description="Standard domestic postage.")
+    express_fee: Money | None = strawberry.field(description="Express postage.")
+    ems_fee: Money | None = strawberry.field(description="EMS postage.")
+    unit_weight_kg: Decimal | None = strawberry.field(description="Weight of one unit in kg.")
+    freight_template_id: str | None = strawberry.field(
+        description="The seller's freight template, for freight estimates."
+    )
+
+    @classmethod
+    def from_model(cls, value: model.Shipping) -> Shipping:
+        return cls(ships_from=maybe(Location.from_model, value.ships_from),
+                   domestic_fee=maybe(Money.from_model, value.domestic_fee),
+                   express_fee=maybe(Money.from_model, value.express_fee),
+                   ems_fee=maybe(Money.from_model, value.ems_fee),
+                   unit_weight_kg=value.unit_weight_kg,
+                   freight_template_id=value.freight_template_id)
+
+
+@strawberry.type(description="A marketplace category.")
+class Category:
+    id: strawberry.ID = strawberry.field(description="The marketplace's category id.")
+    name: str | None = strawberry.field(description="The category's name.")
+    path: list[str] | None = strawberry.field(description="Names from the root to this category.")
+
+    @classmethod
+    def from_model(cls, value: model.Category) -> Category:
+        return cls(id=strawberry.ID(value.id), name=value.name,
+                   path=list(value.path) if value.path is not None else None)
+
+
+@strawberry.type(description="One OEM / customization option of a 1688 offer.")
+class CustomizationOption:
+    name: str = strawberry.field(description="What can be customized, e.g. \"logo\".")
+    value: str = strawberry.field(description="The offered customization.")
+    reference_price: MoneyRange | None = strawberry.field(
+        description="The reference unit price range for this customization."
+    )
+    min_quantity: int | None = strawberry.field(description="Minimum order for this option.")
+
+    @classmethod
+    def from_model(cls, option: model.CustomizationOption) -> CustomizationOption:
+        low, high = option.reference_price_min, option.reference_price_max
+        reference = None
+        if low is not None or high is not None:
+            reference = MoneyRange.from_model(low if low is not None else high,  # type: ignore[arg-type]
+                                              high if high is not None else low)  # type: ignore[arg-type]
+        return cls(name=option.name, value=option.value, reference_price=reference,
+                   min_quantity=option.min_quantity)
+
+
+@strawberry.type(description="What a 1688 supplier can customize (OEM), and samples.")
+class Customization:
+    options: list[CustomizationOption] = strawberry.field(description="Customization options.")
+    sample_price: Money | None = strawberry.field(description="Price of a sample.")
+    sample_days: int | None = strawberry.field(description="Days to make a sample.")
+
+    @classmethod
+    def from_model(cls, value: model.Customization) -> Customization:
+        return cls(options=[CustomizationOption.from_model(o) for o in value.options],
+                   sample_price=maybe(Money.from_model, value.sample_price),
+                   sample_days=value.sample_days)
