@@ -14,8 +14,6 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -23,13 +21,9 @@ from starlette.types import Scope
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.context import Context
 from graph.disconnect import CancelOnDisconnect
+from graph.health import health_routes
 from graph.metrics import metrics_endpoint
-from graph.observability import (
-    REQUEST_ID_HEADER,
-    RequestLogMiddleware,
-    install_log_redaction,
-    readiness,
-)
+from graph.observability import REQUEST_ID_HEADER, RequestLogMiddleware, install_log_redaction
 from graph.persisted import PersistedQueries, load_manifest
 from graph.schema import schema
 from graph.serving import STATIC_DIR, STATIC_PATH, HardenedGraphQL
@@ -110,15 +104,6 @@ def create_app(settings: Settings | None = None,
                                  capacity=serving.persisted_queries_cache_size)
     graphql_app = ProductGraphQL(fetcher, settings, persisted)
 
-    async def healthz(request: Request) -> Response:
-        """The process is alive (no dependency is checked)."""
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        """Ready to serve: the cache backend answers; each channel's circuit state."""
-        body = await readiness(registry, redis)
-        return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Everything built so far (modules, schema, app) lives as long as the process:
@@ -135,8 +120,7 @@ def create_app(settings: Settings | None = None,
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
+            *health_routes(registry, redis),
             Route("/metrics", metrics_endpoint),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
         ],

@@ -40,10 +40,11 @@ from graph.context import Context
 from graph.documents import DocumentCache
 from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
 from graph.metrics import observe_operation
-from graph.observability import current_stats, end_operation_span, operation_span
+from graph.observability import current_stats
 from graph.persisted import PersistedQueries
 from graph.refusal import RequestRefused, refusal_response
 from graph.settings import Settings
+from graph.tracing import end_operation_span, operation_span
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -235,7 +236,7 @@ class HardenedGraphQL(GraphQL[Context, None]):
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
-        with operation_span(name, kind, stats) as span:
+        with operation_span(name, kind, stats.request_id if stats else None) as span:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value,
                 dataclasses.replace(request_data, query=query))
