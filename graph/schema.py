@@ -12,13 +12,13 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context
+from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.errors import UserInputError
-from graph.execution import execute_plain, plain_path_applies
 from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
-from graph.resolution import use_direct_resolvers
+from graph.plain_execution import execute_plain, plain_path_applies
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.entities import (
@@ -126,7 +126,7 @@ class ProductGraphSchema(strawberry.federation.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """strawberry's ``execute``; a query cached as valid takes the plain path
-        (``graph.execution``), the same answer without the extension machinery."""
+        (``graph.plain_execution``), the same answer without the extension machinery."""
         if self.plain_path:
             request = getattr(context_value, "request", None)
             documents = getattr(getattr(request, "state", None), "documents", None)

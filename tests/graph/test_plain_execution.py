@@ -1,4 +1,4 @@
-"""The plain execution path (graph/execution.py): the same answers and metrics as
+"""The plain execution path (graph/plain_execution.py): the same answers and metrics as
 strawberry's own path, which still runs whatever the plain path does not stand in for."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 from strawberry.extensions import SchemaExtension
 
 from graph.documents import PreparedDocumentExtension
-from graph.execution import plain_path_applies
 from graph.metrics import GraphQLMetrics
+from graph.plain_execution import plain_path_applies
 from graph.schema import ENTITIES, ProductGraphSchema, Query, create_schema
 from tests.conftest import GraphQLClient
 
