@@ -1,36 +1,44 @@
-"""The plain path of ``schema.execute``: a prepared, valid query runs straight on
-graphql-core, without strawberry's per-operation extension machinery.
+"""The plain path of execution: a prepared, valid operation runs straight on graphql-core,
+without strawberry's per-operation extension machinery.
 
 strawberry's ``Schema.execute`` runs every operation through four extension stages
 (operation, parsing, validation, executing); each stage builds a context manager per
-extension, inspects its hooks and enters them — about 40 µs an operation for productgraph's
-two extensions, whose whole work is a cache lookup and two metric updates. When the query's
-verdict is cached as valid (``graph.documents.DocumentCache``) and its operation type is
-allowed, ``execute_plain`` does that work itself and calls graphql-core as strawberry would
-(same executor class, awaitable check and operation extensions); errors go through
+extension, inspects its hooks and enters them, while productgraph's two extensions do no
+more than a cache lookup and two metric updates (bench/README.md has the measurements).
+The view (graph/serving.py) prepares each query once (``graph.documents.DocumentCache``)
+and selects its operation once: ``PreparedOperation`` carries both here, and
+``execute_plain`` does the extensions' work itself and calls graphql-core as strawberry
+would (same executor class, awaitable check and operation extensions); errors go through
 ``Schema.process_errors`` (logged) as strawberry's do, and the result is strawberry's
-``ExecutionResult`` with empty ``extensions``, as its own would be.
+``ExecutionResult`` with empty ``extensions``, as its own would be. An operation strawberry
+would refuse (no operation by that name, a type the request may not run) raises
+strawberry's own exception, counted in the metrics as strawberry's path counts it.
 
-Anything else — a refusal, a syntax or validation error, an operation type not allowed, no
-query — returns ``None`` and the caller takes strawberry's full path, which reports it the
-usual way. So does every operation of a schema with an extension this module does not stand
-in for (``PLAIN_EXTENSIONS``): adding an extension to the schema turns the plain path off.
+A schema with an extension this module does not stand in for (``PLAIN_EXTENSIONS``) takes
+strawberry's full path: adding an extension to the schema turns the plain path off.
+
+This module stands on strawberry's private API (``_create_execution_context``,
+``_get_execute_function``, ``_get_custom_context_kwargs``, ``_process_errors``,
+``strawberry.schema._graphql_core``); pyproject.toml pins strawberry's minor version and
+tests/graph/test_strawberry_private_api.py fails when those names change.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
-from strawberry.utils.operation import get_operation_type
 
-from graph.documents import DocumentCache, PreparedDocumentExtension
+from graph.documents import PreparedDocumentExtension
+from graph.limits import select_operation
 from graph.metrics import GraphQLMetrics, observe_operation
 
 if TYPE_CHECKING:
@@ -47,37 +55,69 @@ def plain_path_applies(schema: Schema) -> bool:
             and not schema.config.enable_experimental_incremental_execution)
 
 
+@dataclass(frozen=True)
+class PreparedOperation:
+    """One request's query, parsed, limit-checked and valid, with the operation it runs."""
+
+    query: str
+    document: DocumentNode
+    #: The operation name the request gave (``None``: none given).
+    name: str | None
+    #: ``graph.limits.select_operation``'s pick: ``None`` when the name picks none.
+    operation: OperationDefinitionNode | None
+
+    @classmethod
+    def select(cls, query: str, document: DocumentNode,
+               name: str | None) -> PreparedOperation:
+        return cls(query, document, name, select_operation(document, name))
+
+    def operation_type(self) -> OperationType:
+        """The operation's type as strawberry determines it: the named operation's, else
+        the first operation's (graphql-core then reports a missing name when there are
+        several); ``CannotGetOperationTypeError`` when there is none."""
+        if self.name is None:
+            definition = self.operation or next(
+                (d for d in self.document.definitions
+                 if isinstance(d, OperationDefinitionNode)), None)
+        else:  # strawberry matches a given name exactly, even an empty one
+            definition = self.operation if self.name else None
+        if definition is None:
+            raise CannotGetOperationTypeError(self.name)
+        return OperationType(definition.operation.value)
+
+
 async def execute_plain(
-    schema: Schema, documents: DocumentCache, query: str | None, *,
+    schema: Schema, prepared: PreparedOperation, *,
     variable_values: dict[str, Any] | None, context_value: Any, root_value: Any,
-    operation_name: str | None, allowed_operation_types: Iterable[OperationType] | None,
+    allowed_operation_types: Iterable[OperationType] | None,
     operation_extensions: dict[str, Any] | None,
-) -> ExecutionResult | None:
-    """Execute a query whose cached verdict is "valid"; ``None`` when strawberry's own path
-    must run instead (see the module docstring)."""
+) -> ExecutionResult:
+    """Execute a prepared, valid operation on graphql-core (see the module docstring)."""
     started = time.perf_counter()
-    if not query:
-        return None
-    try:
-        prepared = documents.prepare(query)
-        operation_type = get_operation_type(prepared.document, operation_name)
-    except Exception:  # refused, a syntax error, no such operation: strawberry reports it
-        return None
     allowed = ALL_OPERATION_TYPES if allowed_operation_types is None \
         else allowed_operation_types
-    if prepared.errors or operation_type not in allowed:
-        return None
+    try:
+        operation_type = prepared.operation_type()
+        if operation_type not in allowed:
+            raise InvalidOperationTypeError(operation_type)
+    except (CannotGetOperationTypeError, InvalidOperationTypeError):
+        # As strawberry's path: raised to the caller (the view answers 400), and counted
+        # by GraphQLMetrics as an operation without errors.
+        observe_operation(time.perf_counter() - started, None, None)
+        raise
 
+    query, document = prepared.query, prepared.document
+    operation_name = prepared.name
     context = schema._create_execution_context(
         query=query, allowed_operation_types=allowed, variable_values=variable_values,
         context_value=context_value, root_value=root_value, operation_name=operation_name,
         operation_extensions=operation_extensions)
-    context.graphql_document = prepared.document
+    context.graphql_document = document
     context.pre_execution_errors = []
     result: ExecutionResult
     try:
         outcome = schema._get_execute_function()(
-            schema._schema, prepared.document, root_value=root_value,
+            schema._schema, document, root_value=root_value,
             context_value=context_value, variable_values=variable_values,
             operation_name=operation_name, is_awaitable=optimized_is_awaitable,
             **execution_context_class_kwargs(schema.execution_context_class),
