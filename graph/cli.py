@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "sandbox":
-        from sandbox.app import create_sandbox_app
-        from sandbox.state import Faults
+        from graph.upstreams import bundled_sandbox
 
-        app = create_sandbox_app(Faults(latency_ms=args.latency_ms, fail_rate=args.fail_rate))
+        app = bundled_sandbox().create_app(latency_ms=args.latency_ms,
+                                           fail_rate=args.fail_rate)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
 

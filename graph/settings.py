@@ -66,6 +66,26 @@ class TaobaoSettings:
     def configured(self) -> bool:
         return bool(self.app_key)
 
+    @classmethod
+    def from_env(cls, env: Environment) -> TaobaoSettings:
+        """Read ``PRODUCTGRAPH_TAOBAO_*``."""
+        taobao = cls(
+            app_key=env.text("TAOBAO_APP_KEY"),
+            app_secret=Secret(env.text("TAOBAO_APP_SECRET")),
+            session=Secret(env.text("TAOBAO_SESSION")),
+            sign_method=env.choice("TAOBAO_SIGN_METHOD", "md5", SIGN_METHODS,
+                                   f"must be one of {', '.join(SIGN_METHODS)}"),
+            gateway_url=env.text("TAOBAO_GATEWAY_URL") or cls.gateway_url,
+            item_method=env.text("TAOBAO_ITEM_METHOD") or cls.item_method,
+            # Set but empty means "no batch method": one call per item.
+            batch_method=env.text("TAOBAO_BATCH_METHOD", cls.batch_method),
+            qps=env.positive("TAOBAO_QPS", None),
+        )
+        if taobao.app_key and not taobao.app_secret:
+            raise SettingsError(
+                "PRODUCTGRAPH_TAOBAO_APP_KEY is set but PRODUCTGRAPH_TAOBAO_APP_SECRET is not")
+        return taobao
+
 
 @dataclass(frozen=True)
 class Alibaba1688Settings:
@@ -86,12 +106,39 @@ class Alibaba1688Settings:
     def uses_aggregator(self) -> bool:
         return bool(self.aggregator_url) and not self.app_key
 
+    @classmethod
+    def from_env(cls, env: Environment) -> Alibaba1688Settings:
+        """Read ``PRODUCTGRAPH_1688_*``."""
+        alibaba = cls(
+            app_key=env.text("1688_APP_KEY"),
+            app_secret=Secret(env.text("1688_APP_SECRET")),
+            access_token=Secret(env.text("1688_ACCESS_TOKEN")),
+            gateway_url=env.text("1688_GATEWAY_URL") or cls.gateway_url,
+            aggregator_url=env.text("1688_AGGREGATOR_URL"),
+            aggregator_token=Secret(env.text("1688_AGGREGATOR_TOKEN")),
+            shop_id=env.text("1688_SHOP_ID"),
+            qps=env.positive("1688_QPS", None),
+        )
+        if alibaba.app_key and not alibaba.app_secret:
+            raise SettingsError(
+                "PRODUCTGRAPH_1688_APP_KEY is set but PRODUCTGRAPH_1688_APP_SECRET is not")
+        return alibaba
+
 
 @dataclass(frozen=True)
 class WeidianSettings:
     access_token: Secret = field(default_factory=lambda: Secret(""))
     gateway_url: str = "https://api.vdian.com/api"
     qps: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment) -> WeidianSettings:
+        """Read ``PRODUCTGRAPH_WEIDIAN_*``."""
+        return cls(
+            access_token=Secret(env.text("WEIDIAN_ACCESS_TOKEN")),
+            gateway_url=env.text("WEIDIAN_GATEWAY_URL") or cls.gateway_url,
+            qps=env.positive("WEIDIAN_QPS", None),
+        )
 
 
 @dataclass(frozen=True)
@@ -148,15 +195,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read every ``PRODUCTGRAPH_*`` variable; raise ``SettingsError`` naming a bad one."""
         env = Environment(os.environ if environ is None else environ)
-        taobao = _taobao_settings(env)
+        taobao = TaobaoSettings.from_env(env)
         mode = env.choice("ENV", "development", ("development", "production"),
                           "must be development or production")
-        alibaba = _alibaba_settings(env)
-        weidian = WeidianSettings(
-            access_token=Secret(env.text("WEIDIAN_ACCESS_TOKEN")),
-            gateway_url=env.text("WEIDIAN_GATEWAY_URL") or WeidianSettings.gateway_url,
-            qps=env.positive("WEIDIAN_QPS", None),
-        )
+        alibaba = Alibaba1688Settings.from_env(env)
+        weidian = WeidianSettings.from_env(env)
         standard = StandardSettings(
             url=env.text("STANDARD_URL").rstrip("/"),
             token=Secret(env.text("STANDARD_TOKEN")),
@@ -244,42 +287,6 @@ class Environment:
     def items(self, name: str) -> tuple[str, ...]:
         """A comma-separated list, blanks dropped."""
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
-
-
-def _taobao_settings(env: Environment) -> TaobaoSettings:
-    taobao = TaobaoSettings(
-        app_key=env.text("TAOBAO_APP_KEY"),
-        app_secret=Secret(env.text("TAOBAO_APP_SECRET")),
-        session=Secret(env.text("TAOBAO_SESSION")),
-        sign_method=env.choice("TAOBAO_SIGN_METHOD", "md5", SIGN_METHODS,
-                               f"must be one of {', '.join(SIGN_METHODS)}"),
-        gateway_url=env.text("TAOBAO_GATEWAY_URL") or TaobaoSettings.gateway_url,
-        item_method=env.text("TAOBAO_ITEM_METHOD") or TaobaoSettings.item_method,
-        # Set but empty means "no batch method": one call per item.
-        batch_method=env.text("TAOBAO_BATCH_METHOD", TaobaoSettings.batch_method),
-        qps=env.positive("TAOBAO_QPS", None),
-    )
-    if taobao.app_key and not taobao.app_secret:
-        raise SettingsError(
-            "PRODUCTGRAPH_TAOBAO_APP_KEY is set but PRODUCTGRAPH_TAOBAO_APP_SECRET is not")
-    return taobao
-
-
-def _alibaba_settings(env: Environment) -> Alibaba1688Settings:
-    alibaba = Alibaba1688Settings(
-        app_key=env.text("1688_APP_KEY"),
-        app_secret=Secret(env.text("1688_APP_SECRET")),
-        access_token=Secret(env.text("1688_ACCESS_TOKEN")),
-        gateway_url=env.text("1688_GATEWAY_URL") or Alibaba1688Settings.gateway_url,
-        aggregator_url=env.text("1688_AGGREGATOR_URL"),
-        aggregator_token=Secret(env.text("1688_AGGREGATOR_TOKEN")),
-        shop_id=env.text("1688_SHOP_ID"),
-        qps=env.positive("1688_QPS", None),
-    )
-    if alibaba.app_key and not alibaba.app_secret:
-        raise SettingsError(
-            "PRODUCTGRAPH_1688_APP_KEY is set but PRODUCTGRAPH_1688_APP_SECRET is not")
-    return alibaba
 
 
 def _cache_settings(env: Environment) -> CacheSettings:

@@ -78,17 +78,6 @@ def productgraph(*args: str) -> list[str]:
 
 def sandbox_env(sandbox_url: str) -> dict[str, str]:
     """Point every channel at a sandbox gateway process with its real credentials."""
-    from sandbox import credentials as c
+    from sandbox.credentials import environment
 
-    return {
-        "PRODUCTGRAPH_TAOBAO_APP_KEY": c.TOP_APP_KEY,
-        "PRODUCTGRAPH_TAOBAO_APP_SECRET": c.TOP_APP_SECRET,
-        "PRODUCTGRAPH_TAOBAO_SESSION": c.TOP_SESSION,
-        "PRODUCTGRAPH_TAOBAO_GATEWAY_URL": sandbox_url + c.TOP_PATH,
-        "PRODUCTGRAPH_1688_APP_KEY": c.AOP_APP_KEY,
-        "PRODUCTGRAPH_1688_APP_SECRET": c.AOP_APP_SECRET,
-        "PRODUCTGRAPH_1688_ACCESS_TOKEN": c.AOP_ACCESS_TOKEN,
-        "PRODUCTGRAPH_1688_GATEWAY_URL": sandbox_url + c.AOP_PATH,
-        "PRODUCTGRAPH_WEIDIAN_ACCESS_TOKEN": c.WEIDIAN_ACCESS_TOKEN,
-        "PRODUCTGRAPH_WEIDIAN_GATEWAY_URL": sandbox_url + c.WEIDIAN_PATH,
-    }
+    return environment(sandbox_url)
