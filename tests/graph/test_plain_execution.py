@@ -1,4 +1,4 @@
-"""The plain execution path (graph/execution.py): the same answers and metrics as
+"""The plain execution path (graph/plain_execution.py): the same answers and metrics as
 strawberry's own path, which still runs whatever the plain path does not stand in for."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 from strawberry.extensions import SchemaExtension
 
 from graph.documents import PreparedDocumentExtension
-from graph.execution import plain_path_applies
 from graph.metrics import GraphQLMetrics
+from graph.plain_execution import plain_path_applies
 from graph.schema import ENTITIES, ProductGraphSchema, Query, create_schema
 from tests.conftest import GraphQLClient
 
@@ -88,3 +88,20 @@ async def test_fresh_memory_entries_answer_without_the_batch_and_the_rest_do_not
         assert stale["data"]["product"]["id"] == SEED_000
         await fetcher.drain()
         assert fetcher.refreshes_started >= 1      # the stale part went the refresh way
+
+
+async def test_the_operation_name_picks_what_runs_as_strawberry_would(
+        gql: GraphQLClient) -> None:
+    two = "query A { __typename } query B { product(id: \"taobao_1\") { id } }"
+    named = await gql.post(two, operationName="A")
+    assert named.json()["data"] == {"__typename": "Query"}
+    assert named.json()["extensions"]["cost"] == {"requested": 1, "actual": 1}
+    unnamed = (await gql.post(two)).json()
+    assert unnamed["data"] is None
+    assert unnamed["errors"][0]["message"] == \
+        "Must provide operation name if query contains multiple operations."
+    for name in ("C", ""):
+        unknown = await gql.post(two, operationName=name)
+        assert unknown.status_code == 400
+        assert unknown.json()["errors"] == [{"message": f"Unknown operation named \"{name}\".",
+                                             "extensions": {"code": "BAD_REQUEST"}}]
