@@ -2,28 +2,37 @@
 
 ``ProductGraphQL`` adds, in this order:
 
-1. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
-   a multipart request (``searchByImage(image:)``) must carry a preflight header (CSRF)
-   and fit one image;
-2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT;
-3. batches: at most ``max_operations`` operations (1 = batching off), else 400
+1. the response media type from ``Accept`` (graph/http_media.py): 406 NOT_ACCEPTABLE;
+2. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
+   the body deadline (``PRODUCTGRAPH_BODY_TIMEOUT``): 408 REQUEST_TIMEOUT and the
+   connection closed; a multipart request (``searchByImage(image:)``) must carry a
+   preflight header (CSRF) and fit one image;
+3. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``), for slow execution: 504
+   REQUEST_TIMEOUT;
+4. the JSON itself (graph/request_body.py): bounded nesting and number length, strict
+   UTF-8, an object (or a batch of objects): 400 with INVALID_JSON, REQUEST_TOO_DEEP,
+   NUMBER_TOO_LONG, INVALID_ENCODING or BAD_REQUEST;
+5. batches: at most ``max_operations`` operations (1 = batching off), else 400
    TOO_MANY_OPERATIONS;
-4. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
+6. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
    the parse/limits/validation verdict of ``graph.documents.DocumentCache`` and the cost
    estimate, all before anything executes; the query is prepared and its operation
    selected once, and both go to the plain path (graph/plain_execution.py);
-5. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
+7. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
    error, and in production no "Did you mean" text and no internal error messages.
 
 A refusal is a ``graph.refusal.RequestRefused``: a JSON body ``{"errors": [{message,
-extensions: {code}}]}`` with its HTTP status. Syntax and validation errors keep the
-GraphQL-over-HTTP answer for ``application/json``: HTTP 200 with ``errors``, coded
-GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED.
+extensions: {code, requestId}}]}`` with its HTTP status. Syntax, validation and variable
+errors (GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED / BAD_USER_INPUT, with the
+request id) are answered as GraphQL over HTTP says for the negotiated media type: 200
+for ``application/json``, 400 for ``application/graphql-response+json``. Anything else
+that goes wrong is 500 INTERNAL_SERVER_ERROR, JSON, logged once with its traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from pathlib import Path
@@ -43,23 +52,28 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.documents import DocumentCache
+from graph.http_media import GRAPHQL_RESPONSE_JSON, NEGOTIATED, negotiate
 from graph.limits import actual_cost, check_cost, requested_cost
 from graph.metrics import observe_operation
 from graph.observability import current_stats
 from graph.persisted import PersistedQueries
 from graph.plain_execution import PreparedOperation, execute_plain
 from graph.refusal import RequestRefused, refusal_response
+from graph.request_body import check_request_shape, decode_request_json
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
 
+log = logging.getLogger("productgraph.serving")
+
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+               406: "NOT_ACCEPTABLE", 411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE",
+               415: "UNSUPPORTED_MEDIA_TYPE"}
 #: Headers a cross-site HTML form cannot send; one must accompany a multipart request.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: One image plus the operations and map fields.
@@ -71,11 +85,16 @@ def strip_suggestions(message: str) -> str:
     return _SUGGESTION.sub("", message)
 
 
-def with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+def with_extensions(error: GraphQLError, message: str | None = None,
+                    **extensions: Any) -> GraphQLError:
     return GraphQLError(message if message is not None else error.message,
                         nodes=error.nodes, source=error.source, positions=error.positions,
                         path=error.path, original_error=error.original_error,
-                        extensions={**(error.extensions or {}), "code": code})
+                        extensions={**(error.extensions or {}), **extensions})
+
+
+def with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return with_extensions(error, message, code=code)
 
 
 def finish_error(error: GraphQLError, *, production: bool) -> GraphQLError:
@@ -110,6 +129,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         self.production = production
         self.suggestions = not production
         self.request_timeout_s = serving.request_timeout_s
+        self.body_timeout_s = serving.body_timeout_s
         self.persisted = persisted if persisted is not None else PersistedQueries()
         self.documents = DocumentCache(
             schema._schema, serving.limits, suggestions=self.suggestions,
@@ -128,7 +148,14 @@ class ProductGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         response: Response
+        media_type = self._negotiate(scope)
+        scope.setdefault("state", {})[NEGOTIATED] = media_type or "application/json"
         try:
+            if media_type is None:
+                raise RequestRefused(
+                    406, "NOT_ACCEPTABLE", "Accept allows neither application/json nor "
+                    f"{GRAPHQL_RESPONSE_JSON}, the media types GraphQL over HTTP answers "
+                    "with.")
             limited = self._limited_receive(scope, receive)
             async with asyncio.timeout(self.request_timeout_s):
                 try:
@@ -138,18 +165,30 @@ class ProductGraphQL(GraphQL[Context, None]):
                                          _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
                                          exc.reason) from None
         except RequestRefused as refusal:
-            response = self._refuse(refusal)
+            response = self._refuse(scope, refusal)
         except TimeoutError:
-            response = self._refuse(RequestRefused(
+            response = self._refuse(scope, RequestRefused(
                 504, "REQUEST_TIMEOUT",
                 f"The request did not finish within {self.request_timeout_s:g} s."))
+        except Exception:  # a bug: coded, logged once, never a plain-text 500
+            stats = current_stats()
+            log.exception("request %s failed", stats.request_id if stats else "-")
+            response = self._refuse(scope, RequestRefused(
+                500, "INTERNAL_SERVER_ERROR", "Internal server error"))
         await response(scope, receive, send)
 
-    def _refuse(self, refusal: RequestRefused) -> Response:
+    def _negotiate(self, scope: Scope) -> str | None:
+        headers = dict(scope.get("headers", []))
+        accept = headers.get(b"accept")
+        # GET with ``Accept: text/html`` and no operation is GraphiQL's page.
+        return negotiate(accept.decode("latin-1") if accept is not None else None,
+                         html_ok=scope.get("method") == "GET")
+
+    def _refuse(self, scope: Scope, refusal: RequestRefused) -> Response:
         stats = current_stats()
         if stats is not None:
             stats.error_codes.append(refusal.code)
-        return refusal_response(refusal)
+        return refusal_response(refusal, media_type=scope["state"][NEGOTIATED])
 
     def body_limit(self, scope: Scope) -> int:
         for name, value in scope.get("headers", []):
@@ -170,17 +209,60 @@ class ProductGraphQL(GraphQL[Context, None]):
                 if declared > limit:
                     raise too_large
         received = 0
+        body_done = False
+        loop = asyncio.get_running_loop()
+        body_deadline = loop.time() + self.body_timeout_s
 
         async def limited() -> Any:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(body_deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestRefused(
+                    408, "REQUEST_TIMEOUT",
+                    f"The request body did not arrive within {self.body_timeout_s:g} s.",
+                    {"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise too_large
+                body_done = not message.get("more_body", False)
             return message
 
         return limited
+
+    # -- the request's JSON ------------------------------------------------------------
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every JSON a request carries (the body, multipart ``operations`` and ``map``,
+        GET ``variables``/``extensions``) is an object, or a batch of objects."""
+        value = decode_request_json(data)
+        check_request_shape(value)
+        return value
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        params = dict(params)
+        for name in ("variables", "extensions"):
+            if params.get(name) == "null":
+                params[name] = None
+        return super().parse_query_params(params)
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = request.scope.get("state", {}).get(NEGOTIATED)
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """CSRF and size guard for multipart. ``multipart/form-data`` is a "simple" content
@@ -257,8 +339,8 @@ class ProductGraphQL(GraphQL[Context, None]):
         except GraphQLSyntaxError as exc:
             # Answered here, strawberry never sees it: counted here.
             observe_operation(time.perf_counter() - started, [exc], None)
-            return self._finish(ExecutionResult(
-                data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None)
+            return self._request_error(sub_response, self._finish(ExecutionResult(
+                data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None))
         operation = PreparedOperation.select(query, prepared.document,
                                              request_data.operation_name)
         requested = requested_cost(prepared.document, operation.operation,
@@ -266,10 +348,10 @@ class ProductGraphQL(GraphQL[Context, None]):
         check_cost(requested, self.limits)
         if prepared.errors:
             observe_operation(time.perf_counter() - started, prepared.errors, None)
-            return self._finish(ExecutionResult(
+            return self._request_error(sub_response, self._finish(ExecutionResult(
                 data=None,
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
-                None)
+                None))
 
         selected = operation.operation
         name = selected.name.value if selected and selected.name else None
@@ -282,6 +364,21 @@ class ProductGraphQL(GraphQL[Context, None]):
                                          root_value, request_data)
             result = self._finish(result, requested)
             end_operation_span(span, result)
+        if result.data is None and result.errors \
+                and all(error.path is None for error in result.errors):
+            # Nothing executed: the variables did not coerce.
+            return self._request_error(sub_response, result)
+        return result
+
+    def _request_error(self, sub_response: Any, result: ExecutionResult) -> ExecutionResult:
+        """A request that failed before execution started: its errors carry the request
+        id, and with ``application/graphql-response+json`` the status is 400."""
+        stats = current_stats()
+        if stats is not None:
+            result.errors = [with_extensions(e, requestId=stats.request_id)
+                             for e in result.errors or ()]
+        if getattr(sub_response, "media_type", None) == GRAPHQL_RESPONSE_JSON:
+            sub_response.status_code = 400
         return result
 
     async def _execute(self, method: HTTPMethod, operation: PreparedOperation, context: Context,

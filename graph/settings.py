@@ -343,6 +343,10 @@ class ServingSettings:
     persisted_queries_manifest: str = ""
     persisted_queries_cache_size: int = 10_000
     request_timeout_s: float = 30.0
+    #: The request line and headers must arrive within this (graph/http_protocol.py).
+    header_timeout_s: float = 10.0
+    #: The body must arrive within this from the request's start: 408 (graph/serving.py).
+    body_timeout_s: float = 10.0
     shutdown_timeout_s: float = 30.0
 
     def switch(self, name: str, production: bool) -> bool:
@@ -381,5 +385,7 @@ def _serving_settings(env: Environment) -> ServingSettings:
         persisted_queries_manifest=manifest,
         persisted_queries_cache_size=env.count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
         request_timeout_s=env.positive("REQUEST_TIMEOUT", 30.0),
+        header_timeout_s=env.positive("HEADER_TIMEOUT", 10.0),
+        body_timeout_s=env.positive("BODY_TIMEOUT", 10.0),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
     )

@@ -290,10 +290,21 @@ def _whole_second_ceil(value: datetime) -> datetime:
     return floor if floor == value else floor + timedelta(seconds=1)
 
 
+#: The years a marketplace's listing filter can mean: each upstream converts the time to
+#: its own zone (TOP: Asia/Shanghai), which overflows at the edges of ``datetime``.
+LISTING_YEARS = range(1970, 9999)
+
+
 def _aware(value: datetime | None, argument: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
+    if value is None:
+        return None
+    if value.utcoffset() is None:
         raise UserInputError(f"`{argument}` needs a UTC offset, e.g. "
                              "2026-03-01T10:00:00+08:00", argument=argument)
+    if value.year not in LISTING_YEARS:
+        raise UserInputError(f"`{argument}` must be between {LISTING_YEARS.start} and "
+                             f"{LISTING_YEARS.stop - 1}, got {value.isoformat()}",
+                             argument=argument)
     return value
 
 

@@ -152,6 +152,11 @@ def seller_from_id(parsed: ParsedId) -> SellerRecord:
                         name=parsed.source_id)
 
 
+def _ascii_number(text: str) -> bool:
+    text = text.strip()
+    return text.isascii() and text.isdigit()
+
+
 async def resolve_catalog_product(
     info: Info[Context, Any], product_id: str | None, category_id: str | None,
     props: str | None,
@@ -160,10 +165,11 @@ async def resolve_catalog_product(
         raise UserInputError(
             "catalogProduct needs either `productId`, or `categoryId` together with `props` "
             "(`pid:vid;pid:vid`, the product's key properties)", argument="productId")
-    if product_id is not None and not product_id.strip().isdigit():
+    # ASCII digits only: str.isdigit() is true of "²" and "٣", which int() and TOP refuse.
+    if product_id is not None and not _ascii_number(product_id):
         raise UserInputError(f"`productId` must be a number, got {product_id!r}",
                              argument="productId")
-    if category_id is not None and not category_id.strip().isdigit():
+    if category_id is not None and not _ascii_number(category_id):
         raise UserInputError(f"`categoryId` must be a number, got {category_id!r}",
                              argument="categoryId")
     try:
