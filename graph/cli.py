@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from graph.http_protocol import protocol_class
 from graph.settings import Settings, SettingsError
 
 
@@ -30,7 +31,7 @@ def _rate(text: str) -> float:
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's logging config plus productgraph's loggers on stderr, one message (the
     access log's JSON object) per line. uvicorn's own access lines are turned off: the
-    ``productgraph.access`` line says more, and says it once."""
+    ``productgraph.access`` line says more, says it once, and holds no query string."""
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["productgraph"] = {"format": "%(message)s"}
     config["handlers"]["productgraph"] = {"class": "logging.StreamHandler",
@@ -38,7 +39,9 @@ def uvicorn_log_config() -> dict[str, Any]:
                                           "stream": "ext://sys.stderr"}
     config["loggers"]["productgraph"] = {"handlers": ["productgraph"], "level": "INFO",
                                          "propagate": False}
-    config["loggers"]["uvicorn.access"] = {"handlers": ["access"], "level": "WARNING",
+    # Off entirely (uvicorn.run also gets access_log=False): its lines carry the raw
+    # query string, where a client may have put an ``?api_key=``.
+    config["loggers"]["uvicorn.access"] = {"handlers": [], "level": "CRITICAL",
                                            "propagate": False}
     return config
 
@@ -81,9 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     # uvicorn answers SIGTERM by refusing new connections and letting in-flight requests
     # finish (at most PRODUCTGRAPH_SHUTDOWN_TIMEOUT s), then runs the app's lifespan
     # shutdown, which closes the upstream clients and the cache.
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-               "log_config": uvicorn_log_config(),
-               "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
+    # ``http``: uvicorn's own protocol with a deadline on the request head
+    # (graph/http_protocol.py, PRODUCTGRAPH_HEADER_TIMEOUT); every worker uses it.
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(),
+        "access_log": False, "http": protocol_class(),
+        "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
     if workers > 1:
         uvicorn.run("graph.asgi:app", workers=workers, **options)
     else:
