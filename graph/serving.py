@@ -67,6 +67,8 @@ from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
 
 log = logging.getLogger("productgraph.serving")
+#: The results (by id) of this request that failed before execution (scope state).
+_NOT_EXECUTED = "productgraph.not_executed"
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -339,7 +341,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         except GraphQLSyntaxError as exc:
             # Answered here, strawberry never sees it: counted here.
             observe_operation(time.perf_counter() - started, [exc], None)
-            return self._request_error(sub_response, self._finish(ExecutionResult(
+            return self._request_error(request, sub_response, self._finish(ExecutionResult(
                 data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None))
         operation = PreparedOperation.select(query, prepared.document,
                                              request_data.operation_name)
@@ -348,7 +350,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         check_cost(requested, self.limits)
         if prepared.errors:
             observe_operation(time.perf_counter() - started, prepared.errors, None)
-            return self._request_error(sub_response, self._finish(ExecutionResult(
+            return self._request_error(request, sub_response, self._finish(ExecutionResult(
                 data=None,
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
                 None))
@@ -367,18 +369,21 @@ class ProductGraphQL(GraphQL[Context, None]):
         if result.data is None and result.errors \
                 and all(error.path is None for error in result.errors):
             # Nothing executed: the variables did not coerce.
-            return self._request_error(sub_response, result)
+            return self._request_error(request, sub_response, result)
         return result
 
-    def _request_error(self, sub_response: Any, result: ExecutionResult) -> ExecutionResult:
+    def _request_error(self, request: Request, sub_response: Any,
+                       result: ExecutionResult) -> ExecutionResult:
         """A request that failed before execution started: its errors carry the request
-        id, and with ``application/graphql-response+json`` the status is 400."""
+        id, and with ``application/graphql-response+json`` the status is 400 and the body
+        has no ``data`` entry (``application/json`` keeps ``"data": null``)."""
         stats = current_stats()
         if stats is not None:
             result.errors = [with_extensions(e, requestId=stats.request_id)
                              for e in result.errors or ()]
         if getattr(sub_response, "media_type", None) == GRAPHQL_RESPONSE_JSON:
             sub_response.status_code = 400
+            request.scope["state"].setdefault(_NOT_EXECUTED, set()).add(id(result))
         return result
 
     async def _execute(self, method: HTTPMethod, operation: PreparedOperation, context: Context,
@@ -420,6 +425,8 @@ class ProductGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> Any:
         data = await super().process_result(request, result)
+        if id(result) in request.scope.get("state", {}).get(_NOT_EXECUTED, ()):
+            data.pop("data", None)
         if not self.suggestions:  # the last word: nothing names a schema member by guess
             for error in data.get("errors") or ():
                 if isinstance(error, dict):
