@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import decimal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
+from strawberry.file_uploads import Upload
+from strawberry.file_uploads.scalars import UploadDefinition
+from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
@@ -188,9 +194,29 @@ def representation_problem(representation: object) -> str | None:
     return None
 
 
+#: strawberry's scalars with a ``@specifiedBy`` URL, so a generated client knows their
+#: format instead of typing them ``Any``.
+SCALARS: dict[object, Any] = {
+    datetime.datetime: dataclasses.replace(
+        DateTimeDefinition,
+        description="An instant as an RFC 3339 date-time with its UTC offset, e.g. "
+                    "`2026-03-01T10:00:00+08:00`.",
+        specified_by_url="https://scalars.graphql.org/andimarek/date-time"),
+    decimal.Decimal: dataclasses.replace(
+        DecimalDefinition,
+        description="An exact decimal number as a string, e.g. `\"12.50\"`: never a "
+                    "float (the General Decimal Arithmetic to-scientific-string format).",
+        specified_by_url="https://speleotrove.com/decimal/daconvs.html#reftostr"),
+    Upload: dataclasses.replace(
+        UploadDefinition,
+        description="A file sent as a part of a GraphQL multipart request.",
+        specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec"),
+}
+
+
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    built = ProductGraphSchema(query=Query, types=list(ENTITIES),
+    built = ProductGraphSchema(query=Query, types=list(ENTITIES), scalar_overrides=SCALARS,
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
     built.plain_path = plain_path_applies(built)
