@@ -76,6 +76,18 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
                406: "NOT_ACCEPTABLE", 411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE",
                415: "UNSUPPORTED_MEDIA_TYPE"}
+#: The GraphiQL page loads only its own files (graph/static/, no inline script), talks only
+#: to this server, and is never framed (clickjacking: it holds the API key headers).
+#: Styles may be inline: GraphiQL and React set them as attributes.
+GRAPHIQL_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "font-src 'self' data:; connect-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; "
+                               "object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 #: Headers a cross-site HTML form cannot send; one must accompany a multipart request.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: One image plus the operations and map fields.
@@ -304,7 +316,7 @@ class ProductGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         page = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
         static = request.scope.get("root_path", "") + STATIC_PATH
-        return HTMLResponse(page.replace("{{STATIC}}", static))
+        return HTMLResponse(page.replace("{{STATIC}}", static), headers=GRAPHIQL_HEADERS)
 
     # -- operations --------------------------------------------------------------------
 
