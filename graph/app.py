@@ -26,6 +26,7 @@ from graph.schema import schema
 from graph.serving import STATIC_DIR, STATIC_PATH, ProductGraphQL
 from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
+from resolvers import cursors
 from resolvers.fetcher import ProductFetcher
 from resolvers.part_cache import part_cache_from_settings
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None,
     """Build the productgraph ASGI app from settings (default: the environment)."""
     settings = settings or Settings.from_env()
     install_log_redaction()
+    cursors.configure_secret(settings.serving.cursor_secret.value)
     cache = part_cache_from_settings(settings.cache)
     # With a Redis cache, the upstream QPS budgets and bans share its connection pool.
     redis = getattr(cache.backend, "client", None) if cache is not None else None

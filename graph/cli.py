@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
+import secrets
 import sys
 from typing import Any
 
@@ -91,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         "access_log": False, "http": protocol_class(),
         "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
     if workers > 1:
+        # One cursor key for all workers (each reads the environment): a client's next
+        # page may reach another worker.
+        os.environ.setdefault("PRODUCTGRAPH_CURSOR_SECRET", secrets.token_hex(32))
         uvicorn.run("graph.asgi:app", workers=workers, **options)
     else:
         from graph.app import create_app

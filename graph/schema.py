@@ -68,14 +68,20 @@ class Query(ListingQuery):
         return each(await product_resolvers.resolve_products(info, ids),  # type: ignore[return-value]
                     Product.from_model)
 
-    @strawberry.field(description="Any object by its id: product, variant or seller.")
+    @strawberry.field(description=(
+        "Any object by its id: product, variant or seller. Products and variants are "
+        "looked up (NOT_FOUND when the marketplace has none). A seller id "
+        "(`{channel}_shop_{sellerId}`) is answered from the id alone and not checked: no "
+        "marketplace API this server calls looks a shop up by id, so its `name` is the id "
+        "and its other fields are null; a product's `seller` has them all."))
     async def node(
         self, info: Info[Context, Any],
         id: Annotated[strawberry.ID, strawberry.argument(description="The object's id.")],
     ) -> Node | None:
         return node_from_model(await product_resolvers.resolve_node(info, id))
 
-    @strawberry.field(description="Objects by id, in the order asked (at most 100).")
+    @strawberry.field(description="Objects by id, in the order asked (at most 100); as "
+                                  "`node`, a seller id is answered from the id alone.")
     async def nodes(
         self, info: Info[Context, Any],
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="The ids.")],

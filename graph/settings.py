@@ -348,6 +348,8 @@ class ServingSettings:
     #: The body must arrive within this from the request's start: 408 (graph/serving.py).
     body_timeout_s: float = 10.0
     shutdown_timeout_s: float = 30.0
+    #: Signs listing cursors (resolvers/cursors.py); empty: a random key per process.
+    cursor_secret: Secret = field(default_factory=lambda: Secret(""))
 
     def switch(self, name: str, production: bool) -> bool:
         """``introspection``, ``graphiql`` or ``allow_get`` as it applies in this mode."""
@@ -387,5 +389,6 @@ def _serving_settings(env: Environment) -> ServingSettings:
         request_timeout_s=env.positive("REQUEST_TIMEOUT", 30.0),
         header_timeout_s=env.positive("HEADER_TIMEOUT", 10.0),
         body_timeout_s=env.positive("BODY_TIMEOUT", 10.0),
+        cursor_secret=Secret(env.text("CURSOR_SECRET")),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
     )

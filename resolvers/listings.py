@@ -92,8 +92,9 @@ FetchPage = Callable[[int, int], Awaitable[ListingPage]]  # (1-based page, page 
 # -- paging ----------------------------------------------------------------------------
 
 def check_first(first: int, limit: int) -> None:
-    if not 1 <= first <= limit:
-        raise UserInputError(f"`first` must be between 1 and {limit}; got {first}",
+    """Relay allows ``first: 0``: no edges, but a true ``pageInfo`` and ``totalCount``."""
+    if not 0 <= first <= limit:
+        raise UserInputError(f"`first` must be between 0 and {limit}; got {first}",
                              argument="first")
 
 
@@ -115,9 +116,14 @@ async def listing(info: Info[Context, Any], fetch: FetchPage, *, first: int,
     """The page ``first``/``after`` name, its products with the parts the query selects."""
     start = decode_cursor(after, query) + 1 if after is not None else 0
     try:
-        page = await window(fetch, start, first)
+        # ``first: 0`` still asks for one item: whether there is a next page, and the total.
+        page = await window(fetch, start, max(first, 1))
     except ChannelError as exc:
         raise to_graphql_error(exc) from exc
+    if first == 0:
+        more = bool(page.items) if page.total is None else start < page.total
+        return ListingResult(edges=(), has_next_page=more, has_previous_page=start > 0,
+                             total=page.total, region=page.region)
     records = await with_details(info, page.items, core_fields)
     edges = tuple(ListingEdge(cursor=encode_cursor(start + i, first, query), record=r, error=e)
                   for i, (r, e) in enumerate(records))
@@ -175,7 +181,8 @@ def check_filter(price_min: Decimal | None, price_max: Decimal | None,
     if price_min is not None and price_max is not None and price_min > price_max:
         raise UserInputError(f"`filter.priceMin` ({price_min}) is above `filter.priceMax` "
                              f"({price_max})", argument="filter.priceMin")
-    if category_id is not None and not str(category_id).strip().isdigit():
+    if category_id is not None and not (str(category_id).strip().isascii()
+                                        and str(category_id).strip().isdigit()):
         raise UserInputError(f"`filter.categoryId` must be a number; got {category_id!r}",
                              argument="filter.categoryId")
     return str(category_id).strip() if category_id is not None else None
