@@ -9,7 +9,7 @@ mapping, ``product_from_1688``, and two thin adapters around it. Read top to bot
 3. pure mapping: dates, images, prices by ``quoteType``, variants, processing → model;
 4. the adapters: ``Alibaba1688OpenAdapter`` and ``Alibaba1688AggregatorAdapter``.
 
-Sources: /work/shared/protocols/README.md §2 (URL, ``_aop_signature``, dates, ProductInfo,
+Sources: docs/protocols.md §2 (URL, ``_aop_signature``, dates, ProductInfo,
 quoteType, gateway errors) and seed 004 (the aggregator).
 """
 

@@ -4,7 +4,7 @@ Reads top to bottom: signing and the timestamp (pure), the envelope and the tabl
 error codes → error classes, pure ``…_from_top`` mapping functions from TOP JSON to the
 normalized model, then ``TopAdapter``.
 
-Wire facts are cited from ``shared/protocols/README.md`` §1 (the TOP docs, the official SDKs):
+Wire facts are cited from ``docs/protocols.md`` §1 (the TOP docs, the official SDKs):
 
 * every call is a ``POST`` to ``/router/rest``; system params (``method``, ``app_key``,
   ``session``, ``timestamp``, ``v``, ``format``, ``sign_method``, ``sign``) go in the query

@@ -1,6 +1,6 @@
 """Weidian through its own open API (vdian): ``vdian.item.get``, one item per call.
 
-Wire protocol (protocols/README.md §3; evidence is unofficial SDKs and scripts, [P]):
+Wire protocol (docs/protocols.md §3; evidence is unofficial SDKs and scripts, [P]):
 
 * One endpoint, ``https://api.vdian.com/api``; the method is chosen by two JSON-string
   parameters, ``public={"method":…,"access_token":…,"version":"1.0","format":"json"}`` and
