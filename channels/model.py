@@ -87,15 +87,6 @@ class ProductType(enum.Enum):
     SOURCING = "SOURCING"
 
 
-CNY = "CNY"
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: Decimal
-    currency: str = CNY
-
-
 @dataclass(frozen=True, slots=True)
 class PriceTrio:
     """Seed 003's price: list price, the price the buyer is shown, and a promotion price."""

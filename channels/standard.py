@@ -16,7 +16,8 @@ Inferred [U], because the seed names the endpoints and fields but not the wire d
   &category_id=&in_stock_only=``, ``GET products/search-by-image?channel=&image_url=|image_id=
   &page=&page_size=``, ``POST products/upload-image`` with a JSON body ``{channel,
   image_base64, content_type}`` (base64 keeps the shared HTTP layer JSON-only, as 1688's own
-  image upload does), ``GET products/parse?url=&language=``; auth ``Authorization: Bearer``.
+  image upload does); auth ``Authorization: Bearer``. ``products/parse`` is not called:
+  ``productByUrl`` reads links locally (``channels/urls.py``).
 * Tmall items are sent as ``channel=taobao`` (the seed knows no ``tmall``); the record keeps
   the channel it was asked for.
 * Shapes the seed leaves open: ``description`` is a localized text (we keep ``original``),
@@ -89,7 +90,6 @@ API_DETAIL = "products/detail"
 API_SEARCH = "products/search"
 API_SEARCH_BY_IMAGE = "products/search-by-image"
 API_UPLOAD_IMAGE = "products/upload-image"
-API_PARSE = "products/parse"
 
 T = TypeVar("T")
 
@@ -419,16 +419,6 @@ class StandardAdapter:
         body = await self._get(API_DETAIL, params, channel=channel)
         record = self._mapped(API_DETAIL, channel, lambda: product_from_standard(body["product"]))
         return replace(record, channel=channel, request_id=_opt_str(body.get("request_id")))
-
-    async def parse(self, url: str) -> ProductRecord:
-        """The product behind a marketplace URL (``products/parse``)."""
-        params = {"url": url}
-        if self.language:
-            params["language"] = self.language
-        body = await self._get(API_PARSE, params, channel=self.channels[0])
-        record = self._mapped(API_PARSE, self.channels[0],
-                              lambda: product_from_standard(body["product"]))
-        return replace(record, request_id=_opt_str(body.get("request_id")))
 
     # -- listings ----------------------------------------------------------------------
 

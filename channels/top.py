@@ -79,11 +79,6 @@ JsonObject = dict[str, Any]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
-BATCH_METHODS = (
-    "taobao.items.seller.list.get",
-    "taobao.items.seller.list.get.tmall",
-    "taobao.items.inside.list.get",
-)
 #: ``num_iids`` of the batch methods carries at most 20 ids (apiId 24626, 40575, 41665).
 TOP_BATCH_LIMIT = 20
 CATALOG_METHOD = "taobao.product.get.tmall"

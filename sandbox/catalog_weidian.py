@@ -178,9 +178,6 @@ def _black_xl_sold_out() -> WeidianItem:
         listed_at=datetime(2024, 5, 1, 10, 0, tzinfo=SHANGHAI))
 
 
-#: Item ``1872265599``: black XL sold out (variant selection tests).
-BLACK_XL_ITEM_ID = "1872265599"
-
 ITEMS: dict[str, WeidianItem] = {
     item.itemid: item for item in (_nougat_fixture(), _black_xl_sold_out(), *_generate(60))
 }
