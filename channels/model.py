@@ -356,6 +356,20 @@ class ProductRecord:
                        request_id=self.request_id or other.request_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """One page of a listing (a search, a search by image, a shop's on-sale items): summary
+    records (CORE, and MEDIA/SELLER when the listing carries them) and the total."""
+
+    items: tuple[ProductRecord, ...]
+    #: Matches in all pages, when the upstream says.
+    total: int | None
+    page: int
+    page_size: int
+    #: Search by image: the crop the upstream detected, ``(x1, y1, x2, y2)`` in pixels.
+    region: tuple[int, int, int, int] | None = None
+
+
 def product_id(channel: Channel, source_id: str) -> str:
     """The public composite id of seed 003: ``{channel}_{source_product_id}``."""
     return f"{channel.value}_{source_id}"

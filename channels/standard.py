@@ -37,7 +37,7 @@ import base64
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -63,6 +63,7 @@ from channels.model import (
     Description,
     Image,
     ImageKind,
+    ListingPage,
     LocalizedText,
     Location,
     Media,
@@ -116,18 +117,6 @@ HTTP_ERRORS: dict[int, type[ChannelError]] = {
     422: BadRequest,
     429: RateLimited,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ListingPage:
-    """One page of a search: summary records (CORE, and MEDIA/SELLER when the list has them)."""
-
-    items: tuple[ProductRecord, ...]
-    total: int | None
-    page: int
-    page_size: int
-    #: Search by image: the crop the upstream detected, ``(x1, y1, x2, y2)`` in pixels.
-    region: tuple[int, int, int, int] | None = None
 
 
 def _amount(value: object) -> Decimal:

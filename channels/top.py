@@ -54,6 +54,7 @@ from channels.model import (
     Description,
     Image,
     ImageKind,
+    ListingPage,
     LocalizedText,
     Location,
     Media,
@@ -671,16 +672,9 @@ ONSALE_FIELDS = (
 ONSALE_ORDER_KEYS = frozenset({"list_time", "delist_time", "num", "modified", "sold_quantity"})
 
 
-class OnsalePage(NamedTuple):
-    """One page of a shop's on-sale items: summary records (CORE and SELLER) and the total."""
-
-    items: tuple[ProductRecord, ...]
-    total: int
-
-
-def onsale_page_from_top(body: Mapping[str, Any], channel: Channel,
-                         request_id: str | None = None) -> OnsalePage:
-    """``items_onsale_get_response``: each Item as a CORE + SELLER summary.
+def onsale_page_from_top(body: Mapping[str, Any], channel: Channel, *, page_no: int,
+                         page_size: int, request_id: str | None = None) -> ListingPage:
+    """``items_onsale_get_response``: page ``page_no``, each Item as a CORE + SELLER summary.
 
     The listing has no SKUs, so the price range is the item price alone until VARIANTS
     load; ``outer_id`` is the seller's own item code.
@@ -693,7 +687,8 @@ def onsale_page_from_top(body: Mapping[str, Any], channel: Channel,
             record = replace(record, core=replace(record.core, price_min=None, price_max=None,
                                                   outer_id=_text(item.get("outer_id"))))
         items.append(record)
-    return OnsalePage(items=tuple(items), total=_int(body.get("total_results")) or 0)
+    return ListingPage(items=tuple(items), total=_int(body.get("total_results")) or 0,
+                       page=page_no, page_size=page_size)
 
 
 def top_time(value: datetime) -> str:
@@ -763,6 +758,8 @@ class TopAdapter:
 
     channels: tuple[Channel, ...] = (Channel.TAOBAO, Channel.TMALL)
     parts_per_call = frozenset(Part) - {Part.CATALOG}
+    #: ``ShopListing``: the largest ``page_size`` of ``list_onsale``.
+    max_page_size = ONSALE_MAX_PAGE_SIZE
 
     def __init__(
         self,
@@ -997,7 +994,7 @@ class TopAdapter:
         self, channel: Channel, *, page_no: int, page_size: int, query: str | None = None,
         start_modified: datetime | None = None, end_modified: datetime | None = None,
         order_by: str = "modified:asc",
-    ) -> OnsalePage:
+    ) -> ListingPage:
         """One page of the session's shop items on sale (``taobao.items.onsale.get``).
 
         ``start_modified`` / ``end_modified`` bound ``modified`` inclusively, to the second.
@@ -1029,4 +1026,5 @@ class TopAdapter:
                     channel=channel, request_id=exc.request_id, sub_code=exc.sub_code,
                     upstream_code=exc.upstream_code) from exc
             raise
-        return onsale_page_from_top(body, channel, request_id)
+        return onsale_page_from_top(body, channel, page_no=page_no, page_size=page_size,
+                                    request_id=request_id)

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from channels.errors import CapabilityNotSupported, ChannelError
+from channels.errors import ChannelError
 from channels.model import Channel, Part, ProductRecord
-from channels.top import ONSALE_MAX_PAGE_SIZE, TopAdapter
 from channels.urls import parse_product_url
 from graph.errors import UserInputError, to_graphql_error
 from graph.listing_types import (
@@ -322,20 +321,16 @@ async def resolve_shop_products(
     if channel not in SHOP_CHANNELS:
         raise UserInputError(f"`channel` must be TAOBAO or TMALL for shopProducts (the TOP "
                              f"seller listing); got {channel.name}", argument="channel")
-    check_first(first, ONSALE_MAX_PAGE_SIZE)
+    try:
+        lister = info.context.registry.shop_lister(channel)
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument="channel") from exc
+    check_first(first, lister.max_page_size)
     since = _aware(modified_since, "modifiedSince")
     until = _aware(modified_until, "modifiedUntil")
     if since is not None and until is not None and since >= until:
         raise UserInputError("`modifiedSince` must be before `modifiedUntil`",
                              argument="modifiedSince")
-    try:
-        adapter = info.context.registry.adapter(channel)
-    except ChannelError as exc:
-        raise to_graphql_error(exc, argument="channel") from exc
-    if not isinstance(adapter, TopAdapter):
-        raise to_graphql_error(CapabilityNotSupported(
-            f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
-            "for it cannot list a shop", channel=channel), argument="channel")
     # TOP bounds ``modified`` inclusively to the second; the API's window is [since, until).
     start = _whole_second_ceil(since) if since else None
     end = _whole_second_ceil(until) - timedelta(seconds=1) if until else None
@@ -343,7 +338,7 @@ async def resolve_shop_products(
     keyword = (query or "").strip()
 
     async def fetch(page: int, size: int) -> Page:
-        listing = await adapter.list_onsale(channel, page_no=page, page_size=size,
+        listing = await lister.list_onsale(channel, page_no=page, page_size=size,
                                             query=keyword or None, start_modified=start,
                                             end_modified=end, order_by=order_by)
         return Page(listing.items, listing.total)
