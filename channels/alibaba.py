@@ -38,7 +38,7 @@ from channels.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
-from channels.http import UpstreamClient
+from channels.http import DEFAULT_TIMEOUT_S, UpstreamClient
 from channels.model import (
     Attribute,
     Category,
@@ -658,7 +658,7 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         self, *, app_key: str, app_secret: str, access_token: str,
         gateway_url: str = DEFAULT_GATEWAY_URL,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0, concurrency: int = 8,
+        timeout_s: float = DEFAULT_TIMEOUT_S, concurrency: int = 8,
         policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
         """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
@@ -713,7 +713,7 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
     def __init__(
         self, *, url: str, token: str, shop_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0, concurrency: int = 8,
+        timeout_s: float = DEFAULT_TIMEOUT_S, concurrency: int = 8,
         policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
         """``policy`` and ``redis`` go to the ``UpstreamClient``, as for the open platform."""

@@ -45,7 +45,7 @@ from channels.errors import (
     Unauthenticated,
     UpstreamError,
 )
-from channels.http import UpstreamClient
+from channels.http import DEFAULT_TIMEOUT_S, UpstreamClient
 from channels.model import (
     Attribute,
     CatalogProductRecord,
@@ -79,6 +79,10 @@ JsonObject = dict[str, Any]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+DEFAULT_GATEWAY_URL = "https://gw.api.taobao.com/router/rest"
+#: One item per call (apiId 24625); the batch method carries up to ``TOP_BATCH_LIMIT`` ids.
+DEFAULT_ITEM_METHOD = "taobao.item.seller.get"
+DEFAULT_BATCH_METHOD = "taobao.items.seller.list.get"
 SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 #: ``num_iids`` of the batch methods carries at most 20 ids (apiId 24626, 40575, 41665).
 TOP_BATCH_LIMIT = 20
@@ -768,12 +772,12 @@ class TopAdapter:
         app_secret: str,
         session: str | None = None,
         sign_method: str = "md5",
-        gateway_url: str = "https://gw.api.taobao.com/router/rest",
-        item_method: str = "taobao.item.seller.get",
-        batch_method: str | None = "taobao.items.seller.list.get",
+        gateway_url: str = DEFAULT_GATEWAY_URL,
+        item_method: str = DEFAULT_ITEM_METHOD,
+        batch_method: str | None = DEFAULT_BATCH_METHOD,
         simplify: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         concurrency: int = 8,
         policy: UpstreamPolicy | None = None,
         redis: Any = None,

@@ -11,6 +11,8 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from channels import alibaba, top, weidian
+from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 
@@ -46,7 +48,7 @@ class SettingsError(ValueError):
     """A configuration variable has a value the server cannot use."""
 
 
-SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
+SIGN_METHODS = top.SIGN_METHODS
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,9 @@ class TaobaoSettings:
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     session: Secret = field(default_factory=lambda: Secret(""))
     sign_method: str = "md5"
-    gateway_url: str = "https://gw.api.taobao.com/router/rest"
-    item_method: str = "taobao.item.seller.get"
-    batch_method: str = "taobao.items.seller.list.get"
+    gateway_url: str = top.DEFAULT_GATEWAY_URL
+    item_method: str = top.DEFAULT_ITEM_METHOD
+    batch_method: str = top.DEFAULT_BATCH_METHOD
     qps: float | None = None
 
     @property
@@ -70,7 +72,7 @@ class Alibaba1688Settings:
     app_key: str = ""
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://gw.open.1688.com/openapi"
+    gateway_url: str = alibaba.DEFAULT_GATEWAY_URL
     aggregator_url: str = ""
     aggregator_token: Secret = field(default_factory=lambda: Secret(""))
     shop_id: str = ""
@@ -88,7 +90,7 @@ class Alibaba1688Settings:
 @dataclass(frozen=True)
 class WeidianSettings:
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://api.vdian.com/api"
+    gateway_url: str = weidian.DEFAULT_GATEWAY_URL
     qps: float | None = None
 
 
@@ -166,7 +168,7 @@ class Settings:
     workers: int = 1
     cache_url: str = ""
     #: One attempt of an upstream call (httpx's connect/read/write/pool timeout).
-    upstream_timeout_s: float = 10.0
+    upstream_timeout_s: float = DEFAULT_TIMEOUT_S
     #: One logical upstream call, every attempt and backoff included; ``None``: derived
     #: from the timeout (``default_upstream_deadline``).
     upstream_deadline_s: float | None = None
