@@ -23,12 +23,13 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from channels.base import FetchResult, fetch_each, numeric_source_id
+from channels.decoding import SHANGHAI, UndecodableValue, integer, money, text
 from channels.errors import (
     ChannelError,
     NotFound,
@@ -76,7 +77,6 @@ PRODUCT_GET_API = "com.alibaba.product/alibaba.product.get"
 AGGREGATOR_API = "1688get-commodity"
 # ProductInfo image paths are relative: "主图列表，使用相对路径，需要增加域名" (§2.6).
 IMAGE_BASE = "https://cbu01.alicdn.com/"
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # One detail call answers every part; 1688 has no Tmall-style catalog product.
 PARTS_PER_CALL = frozenset(Part) - {Part.CATALOG}
 
@@ -249,6 +249,13 @@ def _not_json(offer_id: str, status: int) -> UpstreamError:
     )
 
 
+def _undecodable(offer_id: str, status: int, exc: UndecodableValue) -> UpstreamError:
+    # A field the decoding policy refuses (channels/decoding.py): the answer will not
+    # change on a retry.
+    return UpstreamError(f"1688 answered offer {offer_id} with an undecodable field: {exc}",
+                         channel=CHANNEL, http_status=status, retryable=False)
+
+
 def parse_json(content: bytes) -> Any:
     """Upstream JSON with every non-integer number as ``Decimal`` (never through float)."""
     return json.loads(content, parse_float=Decimal)
@@ -259,18 +266,28 @@ def parse_json(content: bytes) -> Any:
 _DATE_RE = re.compile(r"^(\d{14})(\d{3})?([+-])(\d{2})(\d{2})$")
 
 
-def parse_1688_datetime(value: object) -> datetime | None:
-    """``20181216141253000+0800`` or ``20121222222222+0800`` (§2.5) → an aware datetime."""
-    if not isinstance(value, str) or not value:
+def parse_1688_datetime(value: object, field: str = "date") -> datetime | None:
+    """``20181216141253000+0800`` or ``20121222222222+0800`` (§2.5) → an aware datetime.
+
+    Absent or blank is ``None``; anything else that is not in that form is
+    ``UndecodableValue`` (the policy of ``channels/decoding.py``). A ``+0800`` time is in
+    ``SHANGHAI``, any other offset in a fixed zone of that offset.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    match = _DATE_RE.match(value.strip())
+    match = _DATE_RE.match(value.strip()) if isinstance(value, str) else None
     if match is None:
-        return None
+        raise UndecodableValue(field, value, "a 1688 time (yyyyMMddHHmmss[SSS]+hhmm)")
     stamp, millis, sign, hours, minutes = match.groups()
     offset = timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1)
-    zone = SHANGHAI if offset == timedelta(hours=8) else timezone(offset)
-    parsed = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=zone)
-    return parsed + timedelta(milliseconds=int(millis or 0))
+    try:
+        parsed = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone(offset))
+    except ValueError:
+        raise UndecodableValue(field, value, "a 1688 time (yyyyMMddHHmmss[SSS]+hhmm)") from None
+    parsed += timedelta(milliseconds=int(millis or 0))
+    # astimezone keeps the instant: the wall time printed stays the upstream's whenever
+    # Shanghai's offset was +08:00 then (every date since 1991).
+    return parsed.astimezone(SHANGHAI) if offset == timedelta(hours=8) else parsed
 
 
 def image_url(path: object) -> str | None:
@@ -285,43 +302,23 @@ def image_url(path: object) -> str | None:
     return IMAGE_BASE + path.lstrip("/")
 
 
-def _money(value: object) -> Decimal | None:
-    """A yuan amount from a JSON number parsed as Decimal/int, or from a numeric string."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):  # only a caller that ignored parse_float gets here
-        return Decimal(repr(value))
-    if isinstance(value, str) and value.strip():
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    return None
+def _money(obj: Mapping[str, Any], key: str) -> Decimal | None:
+    return money(obj.get(key), key)
 
 
-def _int(value: object) -> int | None:
-    amount = _money(value)
-    if amount is None or not amount.is_finite():
-        return None
-    return int(amount)
+def _int(obj: Mapping[str, Any], key: str) -> int | None:
+    return integer(obj.get(key), key)
 
 
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    return text(obj.get(key), key)
 
 
 def _reference_price(value: object) -> Decimal | None:
     """``referencePrice`` is a price or a range ("21.00~23.00"); the top is the list price."""
     if not isinstance(value, str):
-        return _money(value)
-    amounts = [_money(part) for part in re.split(r"[~\-－—]", value) if part.strip()]
+        return money(value, "referencePrice")
+    amounts = [money(part, "referencePrice") for part in re.split(r"[~\-－—]", value)]
     found = [amount for amount in amounts if amount is not None]
     return max(found) if found else None
 
@@ -330,7 +327,7 @@ def price_tiers_from_ranges(ranges: object) -> tuple[PriceTier, ...]:
     """``priceRanges`` / ``priceRange`` → tiers ordered by start quantity."""
     tiers = []
     for entry in ranges if isinstance(ranges, list) else []:
-        start, price = _int(entry.get("startQuantity")), _money(entry.get("price"))
+        start, price = _int(entry, "startQuantity"), _money(entry, "price")
         if start is not None and price is not None:
             tiers.append(PriceTier(min_quantity=max(start, 1), price=price))
     return tuple(sorted(tiers, key=lambda tier: tier.min_quantity))
@@ -356,9 +353,9 @@ def _product_type(value: object) -> ProductType | None:
     return {"wholesale": ProductType.WHOLESALE, "sourcing": ProductType.SOURCING}.get(kind)
 
 
-def _location(text: object) -> Location | None:
+def _location(value: object) -> Location | None:
     """``sendGoodsAddressText`` ("浙江省 杭州市", "广东深圳") → province and city."""
-    raw = _text(text)
+    raw = text(value, "sendGoodsAddressText")
     if raw is None:
         return None
     words = raw.split()
@@ -385,8 +382,8 @@ def _customization(processing: object) -> Customization | None:
             refer_prices[str(entry["key"])] = entry["referPrice"]
     options = []
     for attribute in processing.get("attributeList") or []:
-        name, code = _text(attribute.get("name")), _text(attribute.get("value"))
-        label = _text(attribute.get("valueName"))
+        name, code = _text(attribute, "name"), _text(attribute, "value")
+        label = _text(attribute, "valueName")
         if name is None or (code is None and label is None):
             continue
         if attribute.get("key") == "production_capacity":
@@ -396,15 +393,15 @@ def _customization(processing: object) -> Customization | None:
         refer = refer_prices.get(code or "", {})
         options.append(CustomizationOption(
             name=name, value=value,
-            reference_price_min=_money(refer.get("price")),
-            reference_price_max=_money(refer.get("maxPrice")),
-            min_quantity=_int(refer.get("amount")),
+            reference_price_min=_money(refer, "price"),
+            reference_price_max=_money(refer, "maxPrice"),
+            min_quantity=_int(refer, "amount"),
         ))
-    sample_days = trade.get("sampleDate", trade.get("sampleTime"))
+    sample_key = "sampleDate" if "sampleDate" in trade else "sampleTime"
     if not options and trade.get("samplePrice") is None:
         return None
-    return Customization(options=tuple(options), sample_price=_money(trade.get("samplePrice")),
-                         sample_days=_int(sample_days))
+    return Customization(options=tuple(options), sample_price=_money(trade, "samplePrice"),
+                         sample_days=_int(trade, sample_key))
 
 
 def _variants(
@@ -420,10 +417,10 @@ def _variants(
         selected = []
         sku_image = None
         for attribute in sku.get("attributes") or []:
-            name = _text(attribute.get("attributeDisplayName")) or _text(
-                attribute.get("attributeName")) or str(attribute.get("attributeID", ""))
-            value = _text(attribute.get("attributeValue")) or _text(
-                attribute.get("customValueName")) or ""
+            name = (_text(attribute, "attributeDisplayName") or _text(attribute, "attributeName")
+                    or str(attribute.get("attributeID", "")))
+            value = (_text(attribute, "attributeValue") or _text(attribute, "customValueName")
+                     or "")
             swatch = image_url(attribute.get("skuImageUrl"))
             sku_image = sku_image or swatch
             selected.append(SelectedOption(name=name, value=value))
@@ -434,7 +431,7 @@ def _variants(
         if sku_image and sku_image not in images:
             images.append(sku_image)
         own_tiers = price_tiers_from_ranges(sku.get("priceRange"))
-        sku_price = _money(sku.get("price"))
+        sku_price = _money(sku, "price")
         tiers: tuple[PriceTier, ...] = ()
         if quote_type == 2:
             # 有SKU按数量报价: every SKU is priced by the offer's shared quantity tiers.
@@ -445,19 +442,19 @@ def _variants(
         else:
             # 1 (有SKU按规格报价) prices each SKU itself; anything else falls back likewise.
             price = sku_price if sku_price is not None else first_tier
-        spec_id = _text(sku.get("specId")) or _text(sku.get("skuId")) or ""
+        spec_id = _text(sku, "specId") or _text(sku, "skuId") or ""
         variants.append(VariantRecord(
             sku_id=spec_id,
-            upstream_sku_id=_text(sku.get("skuId")),
+            upstream_sku_id=_text(sku, "skuId"),
             selected_options=tuple(selected),
             price=PriceTrio(display=price if price is not None else Decimal(0),
-                            original=_money(sku.get("retailPrice")),
-                            promotion=_money(sku.get("promotionPrice"))),
-            stock=_int(sku.get("amountOnSale")),
+                            original=_money(sku, "retailPrice"),
+                            promotion=_money(sku, "promotionPrice")),
+            stock=_int(sku, "amountOnSale"),
             price_tiers=tiers,
-            distribution_price=_money(sku.get("consignPrice")),
+            distribution_price=_money(sku, "consignPrice"),
             image=sku_image,
-            outer_id=_text(sku.get("cargoNumber")),
+            outer_id=_text(sku, "cargoNumber"),
         ))
     options = tuple(
         Option(name=name, values=tuple(values.values()))
@@ -475,13 +472,13 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
     lowest SKU price for quoteType 1.
     """
     sale = info.get("saleInfo") or {}
-    quote_type = _int(sale.get("quoteType"))
+    quote_type = _int(sale, "quoteType")
     tiers = price_tiers_from_ranges(sale.get("priceRanges"))
     sku_infos = [sku for sku in info.get("skuInfos") or [] if isinstance(sku, Mapping)]
     variant_set, variant_images = _variants(sku_infos, quote_type, tiers)
     variants = variant_set.variants
 
-    sku_prices = [p for sku in sku_infos if (p := _money(sku.get("price"))) is not None]
+    sku_prices = [p for sku in sku_infos if (p := _money(sku, "price")) is not None]
     display: Decimal | None
     if quote_type == 1 and sku_prices:
         display, candidates = min(sku_prices), list(sku_prices)
@@ -494,22 +491,22 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
     for variant in variants:
         candidates.extend(tier.price for tier in variant.price_tiers)
     promotions = [v.price.promotion for v in variants if v.price.promotion is not None]
-    original = _money(sale.get("retailprice")) or _reference_price(info.get("referencePrice"))
+    original = _money(sale, "retailprice") or _reference_price(info.get("referencePrice"))
     price = PriceTrio(display=display if display is not None else Decimal(0),
                       original=original, promotion=min(promotions) if promotions else None)
 
-    stock = _int(sale.get("amountOnSale"))
+    stock = _int(sale, "amountOnSale")
     if stock is None and variants:
         stock = sum(v.stock or 0 for v in variants)
 
     attributes = []
     brand = None
     for attribute in info.get("attributes") or []:
-        name, value = _text(attribute.get("attributeName")), _text(attribute.get("value"))
+        name, value = _text(attribute, "attributeName"), _text(attribute, "value")
         if name is None or value is None:
             continue
         attributes.append(Attribute(name=LocalizedText(name), value=LocalizedText(value)))
-        if brand is None and (name == "品牌" or _int(attribute.get("attributeID")) == 2176):
+        if brand is None and (name == "品牌" or _int(attribute, "attributeID") == 2176):
             brand = value
 
     shipping_info = info.get("shippingInfo") or {}
@@ -517,18 +514,18 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
     template = shipping_info.get("freightTemplateID")
     shipping = Shipping(
         ships_from=ships_from,
-        unit_weight_kg=_money(shipping_info.get("unitWeight")),
+        unit_weight_kg=_money(shipping_info, "unitWeight"),
         freight_template_id=str(template) if template is not None else None,
     ) if shipping_info else None
 
-    seller_login = _text(info.get("supplierLoginId")) or _text(info.get("sellerLoginId"))
+    seller_login = _text(info, "supplierLoginId") or _text(info, "sellerLoginId")
     seller = SellerRecord(
         channel=CHANNEL, source_id=seller_login, name=seller_login, location=ships_from,
-        trade_score=_money(info.get("qualityLevel")),
+        trade_score=_money(info, "qualityLevel"),
     ) if seller_login else None
 
     category_id = info.get("categoryID")
-    category = Category(id=str(category_id), name=_text(info.get("categoryName"))) \
+    category = Category(id=str(category_id), name=_text(info, "categoryName")) \
         if category_id is not None else None
 
     gallery = [url for url in map(image_url, (info.get("image") or {}).get("images") or [])
@@ -539,7 +536,7 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
                for i, url in enumerate(u for u in variant_images if u not in gallery)]
     videos = [Video(url=url, kind=kind) for key, kind in (
         ("mainVedio", VideoKind.MAIN), ("detailVedio", VideoKind.DETAIL))
-        if (url := _text(info.get(key)) or _text(info.get(key.replace("Vedio", "Video"))))]
+        if (url := _text(info, key) or _text(info, key.replace("Vedio", "Video")))]
 
     core = ProductCore(
         title=LocalizedText(original=str(info.get("subject") or "")),
@@ -548,23 +545,23 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
         price_min=min(candidates) if candidates else None,
         price_max=max(candidates) if candidates else None,
         price_tiers=tiers,
-        min_order_quantity=_int(sale.get("minOrderQuantity")),
-        distribution_price=_money(sale.get("consignPrice")),
-        distribution_min_quantity=_int(sale.get("consignMinQuantity")),
-        unit=_text(sale.get("unit")),
-        batch_number=_int(sale.get("batchNumber")),
-        sell_unit=_text(sale.get("sellunit")),
+        min_order_quantity=_int(sale, "minOrderQuantity"),
+        distribution_price=_money(sale, "consignPrice"),
+        distribution_min_quantity=_int(sale, "consignMinQuantity"),
+        unit=_text(sale, "unit"),
+        batch_number=_int(sale, "batchNumber"),
+        sell_unit=_text(sale, "sellunit"),
         mix_wholesale=sale.get("mixWholeSale") if isinstance(sale.get("mixWholeSale"), bool)
         else None,
         total_stock=stock,
-        sales_count=_int(info.get("bookedCount")),
+        sales_count=_int(info, "bookedCount"),
         category=category,
         brand=brand,
         status=_product_status(info.get("status")),
         product_type=_product_type(info.get("productType")),
-        listed_at=parse_1688_datetime(info.get("createTime")),
-        updated_at=parse_1688_datetime(info.get("lastUpdateTime"))
-        or parse_1688_datetime(info.get("modifyTime")),
+        listed_at=parse_1688_datetime(info.get("createTime"), "createTime"),
+        updated_at=parse_1688_datetime(info.get("lastUpdateTime"), "lastUpdateTime")
+        or parse_1688_datetime(info.get("modifyTime"), "modifyTime"),
         attributes=tuple(attributes),
         shipping=shipping,
         seller_id=seller_login,
@@ -572,7 +569,7 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
         customization=_customization(info.get("processing")),
         main_image=gallery[0] if gallery else None,
     )
-    description = _text(info.get("description"))
+    description = _text(info, "description")
     empty = {Part.CATALOG}
     if not variants:
         empty.add(Part.VARIANTS)
@@ -704,7 +701,10 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         info = body.get("productInfo")
         if success in (False, "false") or not isinstance(info, Mapping):
             raise aop_business_error(body, offer_id=source_id)
-        return product_from_1688(info, source_id=source_id)
+        try:
+            return product_from_1688(info, source_id=source_id)
+        except UndecodableValue as exc:
+            raise _undecodable(source_id, response.status_code, exc) from exc
 
 
 class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
@@ -763,7 +763,10 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
             raise _not_json(source_id, status) from exc
         if not isinstance(envelope, Mapping) or "code" not in envelope:
             raise _not_json(source_id, status)
-        code = _int(envelope.get("code"))
+        try:
+            code = integer(envelope.get("code"), "code")
+        except UndecodableValue:
+            code = None
         if code != AGGREGATOR_SUCCESS:
             raise aggregator_error(
                 code if code is not None else -1, str(envelope.get("msg") or ""),
@@ -772,4 +775,7 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
         if not isinstance(data, Mapping) or not isinstance(data.get("product_info"), Mapping):
             raise NotFound(f"1688 offer {source_id} was not found (empty answer)",
                            channel=CHANNEL, upstream_code="0")
-        return product_from_1688(product_info_from_aggregator(data), source_id=source_id)
+        try:
+            return product_from_1688(product_info_from_aggregator(data), source_id=source_id)
+        except UndecodableValue as exc:
+            raise _undecodable(source_id, status, exc) from exc

@@ -28,13 +28,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from channels.base import FetchResult, numeric_source_id
+from channels.decoding import (
+    SHANGHAI,
+    SHANGHAI_TIME_FORMAT,
+    UndecodableValue,
+    integer,
+    money,
+    shanghai_time,
+    text,
+)
 from channels.errors import (
     BadRequest,
     ChannelError,
@@ -77,8 +85,6 @@ from channels.policy import UpstreamPolicy
 
 JsonObject = dict[str, Any]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DEFAULT_GATEWAY_URL = "https://gw.api.taobao.com/router/rest"
 #: One item per call (apiId 24625); the batch method carries up to ``TOP_BATCH_LIMIT`` ids.
 DEFAULT_ITEM_METHOD = "taobao.item.seller.get"
@@ -125,7 +131,7 @@ def top_timestamp(now: datetime | None = None) -> str:
         now = datetime.now(UTC)
     elif now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    return now.astimezone(SHANGHAI).strftime(TIME_FORMAT)
+    return now.astimezone(SHANGHAI).strftime(SHANGHAI_TIME_FORMAT)
 
 
 # --------------------------------------------------------------------------- envelope
@@ -317,30 +323,6 @@ def parse_name_values(text: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def money(value: Any) -> Decimal | None:
-    """A TOP money string (``"96.00"``) as ``Decimal``; never goes through float."""
-    if value is None or isinstance(value, bool):
-        return None
-    text = repr(value) if isinstance(value, float) else str(value).strip()
-    if not text:
-        return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
-def shanghai_time(value: Any) -> datetime | None:
-    """A TOP ``yyyy-MM-dd HH:mm:ss`` (GMT+8) string as an aware datetime."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return datetime.strptime(value.strip(), TIME_FORMAT).replace(tzinfo=SHANGHAI)
-    except ValueError:
-        return None
-
-
 def source_url(channel: Channel, num_iid: str) -> str:
     """The canonical page of an item."""
     if channel is Channel.TMALL:
@@ -351,47 +333,47 @@ def source_url(channel: Channel, num_iid: str) -> str:
 def location_from_top(value: Any) -> Location | None:
     """``location`` is ``{state, city}`` in TOP; some payloads give one string."""
     if isinstance(value, dict):
-        state, city = _text(value.get("state")), _text(value.get("city"))
+        state, city = _text(value, "state"), _text(value, "city")
         if state or city:
             return Location(province=state, city=city)
         return None
-    text = _text(value)
-    if text is None:
+    raw = text(value, "location")
+    if raw is None:
         return None
-    pieces = [p.strip() for p in re.split(r"[,，]", text) if p.strip()]
+    pieces = [p.strip() for p in re.split(r"[,，]", raw) if p.strip()]
     if len(pieces) == 2:
-        return Location(province=pieces[0], city=pieces[1], text=text)
-    return Location(text=text)
+        return Location(province=pieces[0], city=pieces[1], text=raw)
+    return Location(text=raw)
 
 
 def images_from_top(item: Mapping[str, Any]) -> tuple[Image, ...]:
     """``item_imgs`` by position (the main image has id 0 / position 0), then ``prop_imgs``
     as VARIANT images; ``pic_url`` stands in when there is no ``item_imgs``."""
     item_imgs = sorted(
-        (img for img in top_list(item.get("item_imgs"), "item_img") if _text(img.get("url"))),
-        key=lambda img: (_int(img.get("position")) or 0, _int(img.get("id")) or 0),
+        (img for img in top_list(item.get("item_imgs"), "item_img") if _text(img, "url")),
+        key=lambda img: (_int(img, "position") or 0, _int(img, "id") or 0),
     )
     urls = [str(img["url"]) for img in item_imgs]
     main_index = next(
         (i for i, img in enumerate(item_imgs)
-         if _int(img.get("id")) == 0 or _int(img.get("position")) == 0), 0)
+         if _int(img, "id") == 0 or _int(img, "position") == 0), 0)
     if main_index:
         urls.insert(0, urls.pop(main_index))
-    pic_url = _text(item.get("pic_url"))
+    pic_url = _text(item, "pic_url")
     if not urls and pic_url:
         urls = [pic_url]
     images = [Image(url=url, kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
               for i, url in enumerate(urls)]
     prop_imgs = sorted(top_list(item.get("prop_imgs"), "prop_img"),
-                       key=lambda img: _int(img.get("position")) or 0)
+                       key=lambda img: _int(img, "position") or 0)
     images += [Image(url=str(img["url"]), kind=ImageKind.VARIANT, position=i)
-               for i, img in enumerate(p for p in prop_imgs if _text(p.get("url")))]
+               for i, img in enumerate(p for p in prop_imgs if _text(p, "url"))]
     return tuple(images)
 
 
 def videos_from_top(item: Mapping[str, Any]) -> tuple[Video, ...]:
     return tuple(Video(url=str(v["url"])) for v in top_list(item.get("videos"), "video")
-                 if _text(v.get("url")))
+                 if _text(v, "url"))
 
 
 def _skus(item: Mapping[str, Any]) -> list[JsonObject]:
@@ -409,19 +391,19 @@ def options_and_variants_from_top(item: Mapping[str, Any]) -> VariantSet | None:
     skus = _skus(item)
     if not skus:
         return None
-    aliases = parse_property_alias(_text(item.get("property_alias")))
-    item_props = parse_props_name(_text(item.get("props_name")))
+    aliases = parse_property_alias(_text(item, "property_alias"))
+    item_props = parse_props_name(_text(item, "props_name"))
     names: dict[str, PropValue] = {p.key: p for p in item_props}
     prop_names: dict[str, str] = {p.pid: p.name for p in names.values()}
     swatches = {str(img.get("properties")): str(img["url"])
                 for img in top_list(item.get("prop_imgs"), "prop_img")
-                if img.get("properties") and _text(img.get("url"))}
+                if img.get("properties") and _text(img, "url")}
 
     option_values: dict[str, dict[str, OptionValue]] = {}   # pid → vid key → value
     option_names: dict[str, str] = {}
     variants: list[VariantRecord] = []
     for sku in skus:
-        own = parse_props_name(_text(sku.get("properties_name")))
+        own = parse_props_name(_text(sku, "properties_name"))
         pairs = _sku_pairs(sku, own)
         own_names = {p.key: p for p in own}
         selected: list[SelectedOption] = []
@@ -438,16 +420,16 @@ def options_and_variants_from_top(item: Mapping[str, Any]) -> VariantSet | None:
             selected.append(SelectedOption(name=option_name, value=value_name))
             image = image or swatches.get(key)
         if not pairs:
-            selected = _unstructured_options(_text(sku.get("properties_name")))
-        price = money(sku.get("price"))
+            selected = _unstructured_options(_text(sku, "properties_name"))
+        price = _money(sku, "price")
         variants.append(VariantRecord(
             sku_id=str(sku.get("sku_id", "")),
             selected_options=tuple(selected),
             price=PriceTrio(display=price if price is not None else Decimal("0")),
-            stock=_int(sku.get("quantity")),
+            stock=_int(sku, "quantity"),
             image=image,
-            outer_id=_text(sku.get("outer_id")),
-            barcode=_text(sku.get("barcode")),
+            outer_id=_text(sku, "outer_id"),
+            barcode=_text(sku, "barcode"),
         ))
     options = tuple(Option(name=option_names[pid], values=tuple(values.values()))
                     for pid, values in option_values.items())
@@ -476,13 +458,13 @@ def _sku_pairs(sku: Mapping[str, Any], named: list[PropValue]) -> list[tuple[str
     ``properties``."""
     if named:
         return [(p.pid, p.vid) for p in named]
-    return parse_properties(_text(sku.get("properties")))
+    return parse_properties(_text(sku, "properties"))
 
 
 def _sale_pids(item: Mapping[str, Any]) -> set[str]:
     pids: set[str] = set()
     for sku in _skus(item):
-        named = parse_props_name(_text(sku.get("properties_name")))
+        named = parse_props_name(_text(sku, "properties_name"))
         pids |= {pid for pid, _ in _sku_pairs(sku, named)}
     return pids
 
@@ -496,11 +478,11 @@ def attributes_from_top(item: Mapping[str, Any]) -> tuple[Attribute, ...]:
     sale = _sale_pids(item)
     return tuple(
         Attribute(name=LocalizedText(p.name), value=LocalizedText(p.value))
-        for p in parse_props_name(_text(item.get("props_name"))) if p.pid not in sale)
+        for p in parse_props_name(_text(item, "props_name")) if p.pid not in sale)
 
 
 def _brand(item: Mapping[str, Any]) -> str | None:
-    for p in parse_props_name(_text(item.get("props_name"))):
+    for p in parse_props_name(_text(item, "props_name")):
         if p.pid == BRAND_PID or p.name.lower() in ("品牌", "brand"):
             return p.value
     return None
@@ -515,58 +497,58 @@ def category_from_top(item: Mapping[str, Any]) -> Category | None:
     cid = item.get("cid")
     if cid in (None, ""):
         return None
-    name = _text(item.get("category_name")) or _text(item.get("cat_name"))
+    name = _text(item, "category_name") or _text(item, "cat_name")
     path = tuple(p.strip() for p in name.split(">")) if name and ">" in name else None
     return Category(id=str(cid), name=path[-1] if path else name, path=path)
 
 
 def core_from_top(item: Mapping[str, Any], channel: Channel) -> ProductCore:
     num_iid = str(item.get("num_iid", ""))
-    price = money(item.get("price"))
-    variant_prices = [p for p in (money(s.get("price")) for s in _skus(item)) if p is not None]
+    price = _money(item, "price")
+    variant_prices = [p for p in (_money(s, "price") for s in _skus(item)) if p is not None]
     prices = variant_prices or ([price] if price is not None else [])
     location = location_from_top(item.get("location"))
-    fees = {name: money(item.get(name)) for name in ("post_fee", "express_fee", "ems_fee")}
-    postage_id = _text(item.get("postage_id"))
+    fees = {name: _money(item, name) for name in ("post_fee", "express_fee", "ems_fee")}
+    postage_id = _text(item, "postage_id")
     shipping = None
     if location or postage_id or any(v is not None for v in fees.values()):
         shipping = Shipping(ships_from=location, domestic_fee=fees["post_fee"],
                             express_fee=fees["express_fee"], ems_fee=fees["ems_fee"],
                             freight_template_id=postage_id)
-    nick = _text(item.get("nick"))
-    seller_id = _text(item.get("seller_id")) or _text(item.get("user_id")) or nick
-    sales = item.get("sold_quantity") if "sold_quantity" in item else item.get("sales")
+    nick = _text(item, "nick")
+    seller_id = _text(item, "seller_id") or _text(item, "user_id") or nick
+    sales_key = "sold_quantity" if "sold_quantity" in item else "sales"
     display = price if price is not None else (min(prices) if prices else Decimal("0"))
     return ProductCore(
         title=LocalizedText(original=str(item.get("title") or "")),
-        source_url=_text(item.get("detail_url")) or source_url(channel, num_iid),
+        source_url=_text(item, "detail_url") or source_url(channel, num_iid),
         price=PriceTrio(display=display, original=price,
-                        promotion=money(item.get("promotion_price"))),
+                        promotion=_money(item, "promotion_price")),
         price_min=min(prices) if prices else None,
         price_max=max(prices) if prices else None,
-        total_stock=_int(item.get("num")),
-        sales_count=_int(sales),
+        total_stock=_int(item, "num"),
+        sales_count=_int(item, sales_key),
         category=category_from_top(item),
         brand=_brand(item),
         condition=_CONDITION.get(str(item.get("stuff_status") or "")),
         status=_STATUS.get(str(item.get("approve_status") or "")),
-        listed_at=shanghai_time(item.get("list_time")),
-        updated_at=shanghai_time(item.get("modified") or item.get("modified_time")),
+        listed_at=_time(item, "list_time"),
+        updated_at=_time(item, "modified") or _time(item, "modified_time"),
         attributes=attributes_from_top(item),
         shipping=shipping,
         seller_id=seller_id,
         seller_name=nick,
-        catalog_product_id=_text(item.get("product_id")),
-        main_image=_text(item.get("pic_url")),
+        catalog_product_id=_text(item, "product_id"),
+        main_image=_text(item, "pic_url"),
     )
 
 
 def seller_from_top(item: Mapping[str, Any], channel: Channel) -> SellerRecord | None:
     """The shop; TOP's Item carries only the seller's nick, which then is its id."""
-    nick = _text(item.get("nick"))
+    nick = _text(item, "nick")
     if nick is None:
         return None
-    source = _text(item.get("seller_id")) or _text(item.get("user_id")) or nick
+    source = _text(item, "seller_id") or _text(item, "user_id") or nick
     return SellerRecord(channel=channel, source_id=source, name=nick,
                         location=location_from_top(item.get("location")))
 
@@ -591,7 +573,7 @@ def item_from_top(
         images, videos = images_from_top(item), videos_from_top(item)
         values["media"] = Media(images=images, videos=videos) if images or videos else None
     if Part.DESCRIPTION in parts:
-        html = _text(item.get("desc"))
+        html = _text(item, "desc")
         values["description"] = Description(html=html) if html else None
     if Part.SELLER in parts:
         values["seller"] = seller_from_top(item, channel)
@@ -606,55 +588,55 @@ def catalog_product_from_top(product: Mapping[str, Any]) -> CatalogProductRecord
     """A Tmall catalog product (seed 001, ``taobao.product.get.tmall``)."""
     def attributes(field: str) -> tuple[Attribute, ...]:
         return tuple(Attribute(name=LocalizedText(n), value=LocalizedText(v))
-                     for n, v in parse_name_values(_text(product.get(field))))
+                     for n, v in parse_name_values(_text(product, field)))
 
     cid = product.get("cid")
     images: list[Image] = []
-    pic_url = _text(product.get("pic_url"))
+    pic_url = _text(product, "pic_url")
     if pic_url:
         images.append(Image(url=pic_url, kind=ImageKind.MAIN, position=0))
     gallery = sorted(top_list(product.get("product_imgs"), "product_img"),
-                     key=lambda img: _int(img.get("position")) or 0)
+                     key=lambda img: _int(img, "position") or 0)
     images += [Image(url=str(img["url"]), kind=ImageKind.GALLERY, position=len(images) + i)
-               for i, img in enumerate(g for g in gallery if _text(g.get("url")))]
+               for i, img in enumerate(g for g in gallery if _text(g, "url"))]
     prop_imgs = sorted(top_list(product.get("product_prop_imgs"), "product_prop_img"),
-                       key=lambda img: _int(img.get("position")) or 0)
+                       key=lambda img: _int(img, "position") or 0)
     return CatalogProductRecord(
         product_id=str(product.get("product_id", "")),
         name=str(product.get("name") or ""),
-        category=Category(id=str(cid), name=_text(product.get("cat_name")))
+        category=Category(id=str(cid), name=_text(product, "cat_name"))
         if cid not in (None, "") else None,
         key_properties=attributes("props_str"),
         binding_properties=attributes("binds_str"),
         sale_properties=attributes("sale_props_str"),
-        market_price=money(product.get("price")),
+        market_price=_money(product, "price"),
         images=tuple(images),
         property_images=tuple(
             Image(url=str(img["url"]), kind=ImageKind.VARIANT, position=i)
-            for i, img in enumerate(p for p in prop_imgs if _text(p.get("url")))),
-        status=_text(product.get("status")),
-        sell_point=_text(product.get("sell_pt")),
-        outer_id=_text(product.get("outer_id")),
-        description=_text(product.get("desc")),
-        created_at=shanghai_time(product.get("created")),
-        updated_at=shanghai_time(product.get("modified")),
+            for i, img in enumerate(p for p in prop_imgs if _text(p, "url"))),
+        status=_text(product, "status"),
+        sell_point=_text(product, "sell_pt"),
+        outer_id=_text(product, "outer_id"),
+        description=_text(product, "desc"),
+        created_at=_time(product, "created"),
+        updated_at=_time(product, "modified"),
     )
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
+def _text(obj: Mapping[str, Any], key: str) -> str | None:
+    return text(obj.get(key), key)
 
 
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
+def _int(obj: Mapping[str, Any], key: str) -> int | None:
+    return integer(obj.get(key), key)
+
+
+def _money(obj: Mapping[str, Any], key: str) -> Decimal | None:
+    return money(obj.get(key), key)
+
+
+def _time(obj: Mapping[str, Any], key: str) -> datetime | None:
+    return shanghai_time(obj.get(key), key)
 
 
 def _is_int(text: str) -> bool:
@@ -689,9 +671,9 @@ def onsale_page_from_top(body: Mapping[str, Any], channel: Channel, *, page_no: 
                                request_id=request_id)
         if record.core is not None:
             record = replace(record, core=replace(record.core, price_min=None, price_max=None,
-                                                  outer_id=_text(item.get("outer_id"))))
+                                                  outer_id=_text(item, "outer_id")))
         items.append(record)
-    return ListingPage(items=tuple(items), total=_int(body.get("total_results")) or 0,
+    return ListingPage(items=tuple(items), total=_int(body, "total_results") or 0,
                        page=page_no, page_size=page_size)
 
 
@@ -699,7 +681,7 @@ def top_time(value: datetime) -> str:
     """An aware datetime as TOP's ``yyyy-MM-dd HH:mm:ss`` in Asia/Shanghai."""
     if value.tzinfo is None:
         raise ValueError("TOP times need a time zone")
-    return value.astimezone(SHANGHAI).strftime(TIME_FORMAT)
+    return value.astimezone(SHANGHAI).strftime(SHANGHAI_TIME_FORMAT)
 
 
 # --------------------------------------------------------------------------- fields
@@ -741,6 +723,14 @@ def fields_for_parts(parts: frozenset[Part]) -> list[str]:
 
 #: One fetched item: its record and the catalog ``product_id`` it links to.
 _Fetched = tuple[ProductRecord, str | None]
+
+
+def _undecodable(channel: Channel, method: str, what: str, request_id: str | None,
+                 exc: UndecodableValue) -> UpstreamError:
+    """A field of one answer that the decoding policy refuses (``channels/decoding.py``)."""
+    return UpstreamError(f"{channel.value} answered {method} for {what} with an undecodable "
+                         f"field: {exc}", channel=channel, request_id=request_id,
+                         http_status=200, retryable=False)
 
 
 def _not_found(channel: Channel, source_id: str, request_id: str | None,
@@ -911,10 +901,15 @@ class TopAdapter:
                 channel=channel)
         except ChannelError as exc:
             return dict.fromkeys(ids, exc)
-        found: dict[str, _Fetched] = {}
+        found: dict[str, _Fetched | ChannelError] = {}
         for item in top_list(body.get("items"), "item"):
-            record = item_from_top(item, channel, parts, request_id=request_id)
-            found[record.source_id] = (record, _text(item.get("product_id")))
+            source_id = str(item.get("num_iid", ""))
+            try:
+                record = item_from_top(item, channel, parts, request_id=request_id)
+                found[source_id] = (record, text(item.get("product_id"), "product_id"))
+            except UndecodableValue as exc:
+                found[source_id] = _undecodable(channel, self.batch_method,
+                                                f"item {source_id}", request_id, exc)
         # The batch methods drop unknown ids silently (apiId 24626).
         return {sid: found.get(sid) or _not_found(channel, sid, request_id) for sid in ids}
 
@@ -931,8 +926,12 @@ class TopAdapter:
         item = body.get("item")
         if not isinstance(item, dict) or not item:
             return _not_found(channel, source_id, request_id)
-        record = item_from_top(item, channel, parts, request_id=request_id)
-        return record, _text(item.get("product_id"))
+        try:
+            record = item_from_top(item, channel, parts, request_id=request_id)
+            return record, text(item.get("product_id"), "product_id")
+        except UndecodableValue as exc:
+            return _undecodable(channel, self.item_method, f"item {source_id}", request_id,
+                                exc)
 
     # -- catalog (Tmall SPU)
 
@@ -987,7 +986,12 @@ class TopAdapter:
         if not isinstance(product, dict) or not product:
             raise NotFound(f"no tmall catalog product {product_id or props}",
                            channel=Channel.TMALL, request_id=request_id)
-        return catalog_product_from_top(product)
+        try:
+            return catalog_product_from_top(product)
+        except UndecodableValue as exc:
+            raise _undecodable(Channel.TMALL, CATALOG_METHOD,
+                               f"catalog product {product_id or props}", request_id,
+                               exc) from exc
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -1030,5 +1034,10 @@ class TopAdapter:
                     channel=channel, request_id=exc.request_id, sub_code=exc.sub_code,
                     upstream_code=exc.upstream_code) from exc
             raise
-        return onsale_page_from_top(body, channel, page_no=page_no, page_size=page_size,
-                                    request_id=request_id)
+        try:
+            return onsale_page_from_top(body, channel, page_no=page_no, page_size=page_size,
+                                        request_id=request_id)
+        except UndecodableValue as exc:
+            # A listing page has no slot for one bad item, so the page fails.
+            raise _undecodable(channel, ONSALE_METHOD, f"page {page_no}", request_id,
+                               exc) from exc
