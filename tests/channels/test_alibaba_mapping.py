@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from channels.alibaba import (
+from channels.alibaba import parse_json
+from channels.alibaba_mapping import (
     normalize_aggregator_keys,
     parse_1688_datetime,
-    parse_json,
     product_from_1688,
     product_info_from_aggregator,
 )
