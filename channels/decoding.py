@@ -7,8 +7,8 @@ same way:
   ``None``; whether a field may be absent is the caller's decision (``required``).
 * **Present but undecodable is an error.** A value that is there but cannot be read as what
   was asked for raises ``UndecodableValue``, which names the field. Adapters turn it into a
-  non-retryable, coded ``UpstreamError`` for that one item (``upstream_error``), so one
-  bad item never fails its batch and a garbled price is never shown as a price.
+  non-retryable ``UpstreamError`` (code ``UPSTREAM_ERROR``) for that one item, so one bad
+  item never fails its batch and a garbled price is never shown as a price.
 * **Never through float.** Money and integers are read from strings, ``int`` and ``Decimal``
   (adapters parse JSON with ``parse_float=Decimal``, so ``12.50`` arrives as
   ``Decimal("12.50")``). A ``float`` is refused: its digits are not the upstream's. So are
@@ -121,7 +121,7 @@ def shanghai_time(value: object, field: str) -> datetime | None:
 
 
 def required(value: T | None, field: str) -> T:
-    """``value`` decoded above, when the field must be there."""
+    """A decoded ``value`` of a field that must be there: ``UndecodableValue`` when absent."""
     if value is None:
         raise UndecodableValue(field, value, MISSING)
     return value
