@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import overload
 
+from channels import alibaba, top, weidian
+from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
@@ -48,7 +50,7 @@ class SettingsError(ValueError):
     """A configuration variable has a value the server cannot use."""
 
 
-SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
+SIGN_METHODS = top.SIGN_METHODS
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class TaobaoSettings:
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     session: Secret = field(default_factory=lambda: Secret(""))
     sign_method: str = "md5"
-    gateway_url: str = "https://gw.api.taobao.com/router/rest"
-    item_method: str = "taobao.item.seller.get"
-    batch_method: str = "taobao.items.seller.list.get"
+    gateway_url: str = top.DEFAULT_GATEWAY_URL
+    item_method: str = top.DEFAULT_ITEM_METHOD
+    batch_method: str = top.DEFAULT_BATCH_METHOD
     qps: float | None = None
 
     @property
@@ -92,7 +94,7 @@ class Alibaba1688Settings:
     app_key: str = ""
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://gw.open.1688.com/openapi"
+    gateway_url: str = alibaba.DEFAULT_GATEWAY_URL
     aggregator_url: str = ""
     aggregator_token: Secret = field(default_factory=lambda: Secret(""))
     shop_id: str = ""
@@ -128,7 +130,7 @@ class Alibaba1688Settings:
 @dataclass(frozen=True)
 class WeidianSettings:
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://api.vdian.com/api"
+    gateway_url: str = weidian.DEFAULT_GATEWAY_URL
     qps: float | None = None
 
     @classmethod
@@ -168,7 +170,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     #: One attempt of an upstream call (httpx's connect/read/write/pool timeout).
-    upstream_timeout_s: float = 10.0
+    upstream_timeout_s: float = DEFAULT_TIMEOUT_S
     #: One logical upstream call, every attempt and backoff included; ``None``: derived
     #: from the timeout (``default_upstream_deadline``).
     upstream_deadline_s: float | None = None
