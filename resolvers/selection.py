@@ -42,6 +42,12 @@ PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
     "catalogProduct": Part.CATALOG,
 }
 
+#: What ``Product.translation``'s fields read (graph/localized.py).
+PART_OF_TRANSLATION_FIELD: dict[str, Part] = {
+    "title": Part.CORE, "attributes": Part.CORE, "category": Part.CORE,
+    "description": Part.DESCRIPTION, "options": Part.VARIANTS, "sellerName": Part.CORE,
+}
+
 # Variant fields that read the product's core (the minimum order for priceForQuantity).
 VARIANT_CORE_FIELDS = frozenset({"priceForQuantity"})
 
@@ -70,6 +76,10 @@ def parts_of_product_fields(fields: Iterable[SelectedField]) -> set[Part]:
     """The parts the selected ``Product`` fields read."""
     parts: set[Part] = set()
     for field in fields:
+        if field.name == "translation":
+            parts.update(PART_OF_TRANSLATION_FIELD[child.name]
+                         for child in _children([field])
+                         if child.name in PART_OF_TRANSLATION_FIELD)
         part = PART_OF_FIELD.get(field.name)
         if part is not None:
             parts.add(part)

@@ -290,8 +290,8 @@ class TextTranslator:
             TRANSLATIONS.labels("none").inc()
             out.append(Translation(original, language))
         for index, future in pending:
-            original = texts[index].original if isinstance(texts[index], SourceText) \
-                else texts[index]  # type: ignore[union-attr]
+            item = texts[index]
+            original = item.original if isinstance(item, SourceText) else item
             try:
                 text = await future
             except ChannelError as exc:
