@@ -14,7 +14,9 @@ from graph.documents import PreparedDocumentExtension
 from graph.execution import plain_path_applies
 from graph.metrics import GraphQLMetrics
 from graph.schema import ENTITIES, ProductGraphSchema, Query, create_schema
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
+
+SEED_000 = "taobao_680123456789"
 
 
 def operations(outcome: str) -> float:
@@ -67,11 +69,10 @@ async def test_an_extension_the_plain_path_does_not_know_still_runs() -> None:
 
 async def test_fresh_memory_entries_answer_without_the_batch_and_the_rest_do_not() -> None:
     from channels.model import Channel, Part
-    from tests.graph.test_upstream_cost import SEED_000, productgraph
 
     parts = frozenset({Part.CORE, Part.VARIANTS})
-    async with productgraph() as (gql, app):
-        fetcher = app.state.fetcher
+    async with serve_app() as gql:
+        fetcher = gql.app.state.fetcher
         source_id = SEED_000.removeprefix("taobao_")
         assert fetcher.cached(Channel.TAOBAO, source_id, parts) is None        # cold
         fetched = (await fetcher.fetch(Channel.TAOBAO, {source_id: parts}))[source_id]

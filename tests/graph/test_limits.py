@@ -18,7 +18,7 @@ from graphql import parse
 from graph.limits import OperationLimits, actual_cost, check_document, estimate_cost
 from graph.refusal import RequestRefused
 from graph.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
 
 SEED_000 = "taobao_680123456789"
 REAL = """query Real($id: ID!) { product(id: $id) { id title { original }
@@ -191,14 +191,12 @@ async def test_a_good_query_reports_requested_and_actual_cost(gql: GraphQLClient
 
 
 async def test_batches_run_when_enabled_and_are_bounded() -> None:
-    from tests.graph.test_access import app_client
-
     env = {"PRODUCTGRAPH_MAX_OPERATIONS": "3"}
-    async with app_client(env) as (http, _sandbox):
-        ok = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
+    async with serve_app(env) as gql:
+        ok = await gql.http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
         assert ok.status_code == 200
         assert [r["data"] for r in ok.json()] == [{"__typename": "Query"}] * 3
-        over = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 4)
+        over = await gql.http.post("/graphql", json=[{"query": "{ __typename }"}] * 4)
         assert over.status_code == 400
         assert over.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_OPERATIONS"
         assert "at most 3" in over.json()["errors"][0]["message"]
@@ -220,11 +218,9 @@ async def test_limits_come_from_the_environment() -> None:
     assert settings.serving.limits.max_depth == 3
     assert settings.serving.limits.max_cost == 9
     assert settings.serving.limits.max_body_bytes == 1000
-    from tests.graph.test_access import app_client
-
-    async with app_client({"PRODUCTGRAPH_MAX_DEPTH": "2"}) as (http, _):
-        response = await http.post("/graphql", json={"query": "{ product(id: \"x\") { title "
-                                                              "{ original } } }"})
+    async with serve_app({"PRODUCTGRAPH_MAX_DEPTH": "2"}) as gql:
+        response = await gql.http.post(
+            "/graphql", json={"query": "{ product(id: \"x\") { title { original } } }"})
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
 
