@@ -1,11 +1,12 @@
 """OpenTelemetry tracing, recorded by the real SDK (``TracerProvider`` with an
 ``InMemorySpanExporter``) while queries run through the app over the in-process sandbox.
 
-OpenTelemetry lets a process set its global tracer provider once: this module sets an SDK
-provider (unless one is already set), adds its exporter, and shuts the exporter down when
-it is done; later tests run with spans recorded and dropped. The rest of the suite runs
-before any provider is set, on OpenTelemetry's no-op default; the last test here runs the
-app in a process where ``opentelemetry`` cannot be imported at all.
+OpenTelemetry lets a process set its global tracer provider once. This module sets an SDK
+provider (unless one is already set) for its own tests and, when it is done, puts the
+global back as it found it — the way OpenTelemetry's own test utilities
+(``opentelemetry.test.globals_test``) reset it — so the rest of the suite runs on the no-op
+default, as a server without tracing configured does. The last test here runs the app in
+a process where ``opentelemetry`` cannot be imported at all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util._once import Once
 
 import sandbox.credentials as credentials
 from sandbox.catalog_1688 import OFFERS
@@ -41,14 +43,19 @@ SECRETS = {name: value for name, value in vars(credentials).items()
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[InMemorySpanExporter]:
     provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
+    ours = not isinstance(provider, TracerProvider)
+    if ours:
         trace.set_tracer_provider(TracerProvider())
         provider = trace.get_tracer_provider()
     assert isinstance(provider, TracerProvider), "another tracer provider is set globally"
     collected = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(collected))
     yield collected
-    collected.shutdown()            # the provider stays; its spans go nowhere from now on
+    collected.shutdown()
+    if ours:   # back to "no provider set", which set_tracer_provider allows only once
+        provider.shutdown()
+        trace._TRACER_PROVIDER = None
+        trace._TRACER_PROVIDER_SET_ONCE = Once()
 
 
 @pytest.fixture
