@@ -96,12 +96,24 @@ async def test_five_thousand_duplicate_fields_are_refused(gql: GraphQLClient) ->
 
 async def test_duplicate_fields_under_a_high_token_limit_are_refused_by_cost() -> None:
     """With the token limit raised, the 5,000 duplicates still never reach validation
-    (whose overlap check is quadratic): the cost estimate refuses them."""
-    limits = OperationLimits(max_tokens=100_000, max_cost=1000)
-    query = '{{ products(ids: ["a", "b"]) {{ {} }} }}'.format(" ".join(["id"] * 5000))
+    (whose overlap check is quadratic) nor a resolver: the cost estimate refuses them."""
+    query = '{{ products(ids: ["{0}", "{0}"]) {{ {1} }} }}'.format(
+        SEED_000, " ".join(["id"] * 5000))
     document = parse(query)
-    check_document(document, limits)  # shape is fine: depth 2, no aliases
+    check_document(document, OperationLimits(max_tokens=100_000))  # depth 2, no aliases
     assert estimate_cost(document, None, None) == 1 + 2 * 5000
+
+    env = {"PRODUCTGRAPH_ENV": "production", "PRODUCTGRAPH_MAX_TOKENS": "100000",
+           "PRODUCTGRAPH_MAX_COST": "1000"}
+    async with serve_app(env) as gql:
+        response = await gql.post(query)
+        assert response.status_code == 400, response.text
+        payload = response.json()
+        assert [e["extensions"]["code"] for e in payload["errors"]] == [
+            "COST_ESTIMATED_TOO_EXPENSIVE"]
+        assert "10001 is over the limit of 1000" in payload["errors"][0]["message"]
+        assert payload.get("data") is None
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_a_hundred_repeated_directives_are_refused(gql: GraphQLClient) -> None:
