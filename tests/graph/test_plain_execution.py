@@ -13,11 +13,11 @@ from strawberry.extensions import SchemaExtension
 
 from channels.base import ChannelRegistry
 from channels.model import Channel, Part
-from graph.context import Context
 from graph.documents import PreparedDocumentExtension
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import plain_path_applies
 from graph.schema import ENTITIES, ProductGraphSchema, Query, create_schema
+from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from tests.conftest import GraphQLClient, serve_app
 from tests.resolvers.fake_adapter import FakeAdapter
