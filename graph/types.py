@@ -136,7 +136,7 @@ class Variant(Node):
 
     @strawberry.field(description="The variant's texts (its options) in `language`.")
     def translation(self, language: Annotated[str, strawberry.argument(
-            description="A BCP 47 language tag, e.g. \"en\".")]) -> VariantTranslation:
+            description="A BCP 47 language tag, e.g. \"en\".")]) -> VariantTranslation | None:
         return VariantTranslation(product=self.product, variant=self.record,
                                   language=parse_language(language))
 
@@ -306,10 +306,11 @@ class Product(Node):
     @strawberry.field(description="The product's texts — title, description, options, "
                                   "attributes, category, seller — in `language`, each with "
                                   "where its translation came from. Only what is selected "
-                                  "is translated.")
+                                  "is translated. Null, with BAD_USER_INPUT, for a `language` "
+                                  "that is not a BCP 47 tag.")
     def translation(self, language: Annotated[str, strawberry.argument(
             description="A BCP 47 language tag, e.g. \"en\" or \"en-US\".")]
-                    ) -> ProductTranslation:
+                    ) -> ProductTranslation | None:
         return ProductTranslation(record=self.record, language=parse_language(language))
 
     @strawberry.field(description="The long description as HTML; fetched only when selected.")

@@ -40,6 +40,9 @@ PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
     "selectedOrFirstAvailableVariant": Part.VARIANTS,
     "seller": Part.SELLER,
     "catalogProduct": Part.CATALOG,
+    # Its texts read the core (and the language of the marketplace's translations there);
+    # its options, description add their parts (PART_OF_TRANSLATION_FIELD).
+    "translation": Part.CORE,
 }
 
 #: What ``Product.translation``'s fields read (graph/localized.py).
