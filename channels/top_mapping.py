@@ -513,6 +513,27 @@ def _time(obj: Mapping[str, Any], key: str) -> datetime | None:
 
 
 
+# --------------------------------------------------------------------------- categories
+
+#: ``taobao.itemcats.get`` fields (apiId 122; also its default).
+ITEMCAT_FIELDS = ("cid", "parent_cid", "name", "is_parent")
+
+
+def item_cats_from_top(body: Mapping[str, Any]) -> list[Category]:
+    """``item_cats_get_response.item_cats.item_cat[]`` (or the simplified list) →
+    categories with their parent (``"0"`` for a root) and whether they are leaves."""
+    out = []
+    for cat in top_list(body.get("item_cats"), "item_cat"):
+        cid = _text(cat, "cid")
+        if cid is None:
+            continue
+        is_parent = _flag(cat, "is_parent")
+        out.append(Category(id=cid, name=_text(cat, "name"),
+                            parent_id=_text(cat, "parent_cid") or "0",
+                            is_leaf=None if is_parent is None else not is_parent))
+    return out
+
+
 # --------------------------------------------------------------------------- listings
 
 #: The Item fields ``taobao.items.onsale.get`` returns that the model uses (its own
