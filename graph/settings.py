@@ -213,7 +213,7 @@ class Settings:
             host=env.text("HOST", "127.0.0.1"),
             workers=env.count("WORKERS", 1),
             port=env.count("PORT", 8000),
-            upstream_timeout_s=env.positive("UPSTREAM_TIMEOUT", 10.0),
+            upstream_timeout_s=env.positive("UPSTREAM_TIMEOUT", DEFAULT_TIMEOUT_S),
             upstream_deadline_s=env.positive("UPSTREAM_DEADLINE", None),
             taobao=taobao,
             alibaba_1688=alibaba,
