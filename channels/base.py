@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from channels.errors import CapabilityNotSupported, ChannelError, InvalidId
-from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
-
-if TYPE_CHECKING:
-    from channels.standard import ListingPage
+from channels.model import (
+    CatalogProductRecord,
+    Category,
+    Channel,
+    ListingPage,
+    Part,
+    ProductRecord,
+)
 
 FetchResult = Mapping[str, ProductRecord | Exception]
 
@@ -59,6 +64,24 @@ class CatalogCapable(Protocol):
 
 
 @runtime_checkable
+class CategoryTree(Protocol):
+    """An upstream that names categories and lists a category's children (TOP
+    ``taobao.itemcats.get``). Answers carry ``id``, ``name``, ``parent_id`` ("0" for a
+    root) and ``is_leaf``; paths are built from parents by the caller."""
+
+    #: The most ids one ``fetch_categories`` call carries.
+    category_batch_limit: int
+
+    async def fetch_categories(self, ids: Sequence[str]) -> dict[str, Category]:
+        """The categories of ``ids`` that exist (unknown ids are left out)."""
+        ...
+
+    async def fetch_child_categories(self, parent_id: str) -> list[Category]:
+        """The children of ``parent_id`` ("0": the roots), in the upstream's order."""
+        ...
+
+
+@runtime_checkable
 class Searchable(Protocol):
     """An upstream that can search a marketplace by keyword and by image (seed 003).
 
@@ -81,6 +104,26 @@ class Searchable(Protocol):
         ...
 
     async def upload_image(self, channel: Channel, data: bytes, content_type: str) -> str:
+        ...
+
+
+@runtime_checkable
+class ShopListing(Protocol):
+    """An upstream that lists one shop's items on sale (TOP ``taobao.items.onsale.get``).
+
+    Pages are 1-based, at most ``max_page_size`` items each; each item is a summary record
+    (CORE and SELLER). ``start_modified`` / ``end_modified`` bound the items' modification
+    time inclusively; ``order_by`` is ``<key>:<asc|desc>``.
+    """
+
+    #: The largest ``page_size`` ``list_onsale`` takes.
+    max_page_size: int
+
+    async def list_onsale(
+        self, channel: Channel, *, page_no: int, page_size: int, query: str | None = None,
+        start_modified: datetime | None = None, end_modified: datetime | None = None,
+        order_by: str = "modified:asc",
+    ) -> ListingPage:
         ...
 
 
@@ -136,6 +179,26 @@ class ChannelRegistry:
             f"search is not available for channel {channel.name}: its configured upstream "
             "cannot search the marketplace (configure PRODUCTGRAPH_STANDARD_URL for an "
             "aggregator that can)", channel=channel)
+
+    def shop_lister(self, channel: Channel) -> ShopListing:
+        """The adapter of ``channel`` when it can list a shop's items;
+        ``CapabilityNotSupported`` when none is configured or it cannot."""
+        adapter = self.adapter(channel)
+        if isinstance(adapter, ShopListing):
+            return adapter
+        raise CapabilityNotSupported(
+            f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
+            "for it cannot list a shop", channel=channel)
+
+    def category_tree(self, channel: Channel) -> CategoryTree:
+        """The adapter of ``channel`` when it has a category tree;
+        ``CapabilityNotSupported`` when it has none."""
+        adapter = self.adapter(channel)
+        if isinstance(adapter, CategoryTree):
+            return adapter
+        raise CapabilityNotSupported(
+            f"channel {channel.name} has no category tree in productgraph: its products "
+            "carry their category's name", channel=channel)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         try:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
+from channels import alibaba, top, weidian
+from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+
+if TYPE_CHECKING:
+    from graph.localization import LocalizationSettings
 
 
 class Secret:
@@ -48,7 +53,7 @@ class SettingsError(ValueError):
     """A configuration variable has a value the server cannot use."""
 
 
-SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
+SIGN_METHODS = top.SIGN_METHODS
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,9 @@ class TaobaoSettings:
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     session: Secret = field(default_factory=lambda: Secret(""))
     sign_method: str = "md5"
-    gateway_url: str = "https://gw.api.taobao.com/router/rest"
-    item_method: str = "taobao.item.seller.get"
-    batch_method: str = "taobao.items.seller.list.get"
+    gateway_url: str = top.DEFAULT_GATEWAY_URL
+    item_method: str = top.DEFAULT_ITEM_METHOD
+    batch_method: str = top.DEFAULT_BATCH_METHOD
     qps: float | None = None
 
     @property
@@ -92,7 +97,7 @@ class Alibaba1688Settings:
     app_key: str = ""
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://gw.open.1688.com/openapi"
+    gateway_url: str = alibaba.DEFAULT_GATEWAY_URL
     aggregator_url: str = ""
     aggregator_token: Secret = field(default_factory=lambda: Secret(""))
     shop_id: str = ""
@@ -128,7 +133,7 @@ class Alibaba1688Settings:
 @dataclass(frozen=True)
 class WeidianSettings:
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://api.vdian.com/api"
+    gateway_url: str = weidian.DEFAULT_GATEWAY_URL
     qps: float | None = None
 
     @classmethod
@@ -168,7 +173,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     #: One attempt of an upstream call (httpx's connect/read/write/pool timeout).
-    upstream_timeout_s: float = 10.0
+    upstream_timeout_s: float = DEFAULT_TIMEOUT_S
     #: One logical upstream call, every attempt and backoff included; ``None``: derived
     #: from the timeout (``default_upstream_deadline``).
     upstream_deadline_s: float | None = None
@@ -179,6 +184,8 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    #: Translation providers, glossary and currency rates (graph/localization.py).
+    localization: LocalizationSettings = field(default_factory=lambda: _localization())
 
     @property
     def production(self) -> bool:
@@ -211,7 +218,7 @@ class Settings:
             host=env.text("HOST", "127.0.0.1"),
             workers=env.count("WORKERS", 1),
             port=env.count("PORT", 8000),
-            upstream_timeout_s=env.positive("UPSTREAM_TIMEOUT", 10.0),
+            upstream_timeout_s=env.positive("UPSTREAM_TIMEOUT", DEFAULT_TIMEOUT_S),
             upstream_deadline_s=env.positive("UPSTREAM_DEADLINE", None),
             taobao=taobao,
             alibaba_1688=alibaba,
@@ -219,6 +226,7 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            localization=_localization(env),
         )
 
 
@@ -287,6 +295,13 @@ class Environment:
     def items(self, name: str) -> tuple[str, ...]:
         """A comma-separated list, blanks dropped."""
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+
+def _localization(env: Environment | None = None) -> LocalizationSettings:
+    # Imported here: graph/localization.py reads its variables through ``Environment``.
+    from graph.localization import LocalizationSettings
+
+    return LocalizationSettings() if env is None else LocalizationSettings.from_env(env)
 
 
 def _cache_settings(env: Environment) -> CacheSettings:

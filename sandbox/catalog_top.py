@@ -87,16 +87,6 @@ ITEM_CATS[1512]["features"] = [{"attr_key": "udsaleprop", "attr_value": "1"}]
 ITEM_CATS[50012286]["features"] = [{"attr_key": "udsaleprop", "attr_value": "1"}]
 
 
-def category_path(cid: int) -> str:
-    """``"Women's Clothing > T-shirt"``: the names from the root down to ``cid``."""
-    names: list[str] = []
-    cat = ITEM_CATS.get(cid)
-    while cat is not None:
-        names.append(cat["name"])
-        cat = ITEM_CATS.get(cat["parent_cid"])
-    return " > ".join(reversed(names))
-
-
 # ---------------------------------------------------------------------------------------
 # Vocabulary for generated items.
 
@@ -379,6 +369,8 @@ class _Generator:
         if tmall:
             product = self.product(item, key_props, sale_values)
             item["product_id"] = product["product_id"]
+            # "商品卖点信息，天猫商家使用字段" (seed 002): Tmall items carry a selling point.
+            item["sell_point"] = product["sell_pt"]
         return item, tmall
 
     def desc(self, title: str, imgs: list[dict[str, Any]], seller_id: int) -> str:
