@@ -16,10 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
-from graph.app import create_app
 from graph.schema import schema
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import sandboxed_app
 
 ROOT = schema._schema.query_type
 assert ROOT is not None
@@ -48,8 +46,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 @pytest.fixture(scope="module", params=["development", "production"])
 def client(request: pytest.FixtureRequest, loop: asyncio.AbstractEventLoop
            ) -> Iterator[httpx.AsyncClient]:
-    app = create_app(Settings.from_env({"PRODUCTGRAPH_ENV": request.param}),
-                     sandbox_transport=httpx.ASGITransport(app=create_sandbox_app()))
+    app, _ = sandboxed_app({"PRODUCTGRAPH_ENV": request.param})
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
                              base_url="http://productgraph.test")
     yield http

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from graph.app import create_app
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import serve_app
 
 QUERY_VARIABLE = "query($a: String) { product(id: $a) { id } }"
 DEEP = 100_000
@@ -49,13 +47,8 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
 
 @pytest.fixture(params=["development", "production"])
 async def http(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings.from_env({"PRODUCTGRAPH_ENV": request.param}),
-                     sandbox_transport=httpx.ASGITransport(app=create_sandbox_app()))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://productgraph.test") \
-            as client:
-        yield client
-    await app.state.registry.aclose()
+    async with serve_app({"PRODUCTGRAPH_ENV": request.param}) as client:
+        yield client.http
 
 
 @pytest.mark.parametrize("name", list(MALFORMED))
