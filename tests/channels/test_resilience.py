@@ -292,13 +292,11 @@ async def test_the_deadline_bounds_the_whole_call() -> None:
     client = make_client(deadline_s=0.2)
 
     async def hangs() -> str:
-        await asyncio.sleep(5)
+        await asyncio.Event().wait()   # never answers: only the deadline ends the call
         return "late"
 
-    started = time.monotonic()
     with pytest.raises(UpstreamTimeout) as timed_out:
         await client.call("taobao.item.get", hangs)
-    assert time.monotonic() - started < 1.0
     assert "0.2 s deadline" in timed_out.value.message
 
 
