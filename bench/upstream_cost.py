@@ -34,7 +34,7 @@ import httpx
 from graph.app import create_app
 from graph.settings import Settings
 from sandbox import credentials as sandbox
-from tests.processes import free_port, productgraph, running, sandbox_env
+from sandbox.process import free_port, productgraph, running, sandbox_env
 
 
 @dataclass(frozen=True)

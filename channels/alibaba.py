@@ -1,16 +1,17 @@
 """1688: the official open platform (AOP, ``alibaba.product.get``) and the seed-004 aggregator.
 
 Both transports answer with the same ProductInfo (AOP camelCase; the aggregator spells it
-snake_case and wraps it in ``{code, msg, msec, time, data}``), so this module has one
-mapping, ``product_from_1688``, and two thin adapters around it. Read top to bottom:
+snake_case and wraps it in ``{code, msg, msec, time, data}``), so there is one mapping,
+``product_from_1688`` in ``channels/alibaba_mapping.py``, and two thin adapters around it
+here. Read top to bottom:
 
 1. signing (``aop_sign``) and the request builder (``product_get_form``);
-2. the error tables: AOP gateway ``error_code`` → class, business failures, aggregator codes;
-3. pure mapping: dates, images, prices by ``quoteType``, variants, processing → model;
-4. the adapters: ``Alibaba1688OpenAdapter`` and ``Alibaba1688AggregatorAdapter``.
+2. the error tables: AOP gateway ``error_code`` → class, business failures, aggregator
+   codes, the aggregator's HTTP statuses;
+3. the adapters: ``Alibaba1688OpenAdapter`` and ``Alibaba1688AggregatorAdapter``.
 
-Sources: /work/shared/protocols/README.md §2 (URL, ``_aop_signature``, dates, ProductInfo,
-quoteType, gateway errors) and seed 004 (the aggregator).
+Sources: docs/protocols.md §2 (URL, ``_aop_signature``, gateway errors) and seed 004 (the
+aggregator).
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ import asyncio
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from channels.alibaba_mapping import (
+    CHANNEL,
+    PARTS_PER_CALL,
+    product_from_1688,
+    product_info_from_aggregator,
+)
 from channels.base import FetchResult, fetch_each, numeric_source_id
+from channels.decoding import UndecodableValue, integer
 from channels.errors import (
     ChannelError,
     NotFound,
@@ -38,47 +44,17 @@ from channels.errors import (
     UpstreamError,
     UpstreamTimeout,
 )
-from channels.http import UpstreamClient
+from channels.http import DEFAULT_TIMEOUT_S, UpstreamClient
 from channels.model import (
-    Attribute,
-    Category,
     Channel,
-    Customization,
-    CustomizationOption,
-    Description,
-    Image,
-    ImageKind,
-    LocalizedText,
-    Location,
-    Media,
-    Option,
-    OptionValue,
     Part,
-    PriceTier,
-    PriceTrio,
-    ProductCore,
     ProductRecord,
-    ProductStatus,
-    ProductType,
-    SelectedOption,
-    SellerRecord,
-    Shipping,
-    VariantRecord,
-    VariantSet,
-    Video,
-    VideoKind,
 )
 from channels.policy import UpstreamPolicy
 
-CHANNEL = Channel.ALIBABA_1688
 DEFAULT_GATEWAY_URL = "https://gw.open.1688.com/openapi"
 PRODUCT_GET_API = "com.alibaba.product/alibaba.product.get"
 AGGREGATOR_API = "1688get-commodity"
-# ProductInfo image paths are relative: "主图列表，使用相对路径，需要增加域名" (§2.6).
-IMAGE_BASE = "https://cbu01.alicdn.com/"
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-# One detail call answers every part; 1688 has no Tmall-style catalog product.
-PARTS_PER_CALL = frozenset(Part) - {Part.CATALOG}
 
 
 # --- 1. signing -----------------------------------------------------------------------
@@ -156,6 +132,16 @@ AGGREGATOR_ERRORS: dict[int, tuple[type[ChannelError], bool, str]] = {
           "says the shop is not authorized for this token"),                  # 未授权店铺
 }
 AGGREGATOR_SUCCESS = 0
+
+# The aggregator's HTTP statuses that fail a call before its envelope is read:
+# status → (class, retryable, message). Every 5xx is the row of 500; any other status
+# goes on to the envelope, whose code decides.
+AGGREGATOR_HTTP_ERRORS: dict[int, tuple[type[ChannelError], bool, str]] = {
+    401: (Unauthenticated, False, "refused the token (offer {offer}, HTTP {status})"),
+    403: (Unauthenticated, False, "refused the token (offer {offer}, HTTP {status})"),
+    429: (RateLimited, True, "is rate limiting this token (offer {offer})"),
+    500: (UpstreamError, True, "failed with HTTP {status} (offer {offer})"),
+}
 # Code 204 carries two meanings that only its message tells apart (seed 004 lists both
 # rows): 无该接口权限 (no permission) and API 调用次数不足 (call quota used up).
 _QUOTA_MARKERS = ("次数不足", "调用次数")
@@ -249,379 +235,19 @@ def _not_json(offer_id: str, status: int) -> UpstreamError:
     )
 
 
+def _undecodable(offer_id: str, status: int, exc: UndecodableValue) -> UpstreamError:
+    # A field the decoding policy refuses (channels/decoding.py): the answer will not
+    # change on a retry.
+    return UpstreamError(f"1688 answered offer {offer_id} with an undecodable field: {exc}",
+                         channel=CHANNEL, http_status=status, retryable=False)
+
+
 def parse_json(content: bytes) -> Any:
     """Upstream JSON with every non-integer number as ``Decimal`` (never through float)."""
     return json.loads(content, parse_float=Decimal)
 
 
-# --- 3. mapping -----------------------------------------------------------------------
-
-_DATE_RE = re.compile(r"^(\d{14})(\d{3})?([+-])(\d{2})(\d{2})$")
-
-
-def parse_1688_datetime(value: object) -> datetime | None:
-    """``20181216141253000+0800`` or ``20121222222222+0800`` (§2.5) → an aware datetime."""
-    if not isinstance(value, str) or not value:
-        return None
-    match = _DATE_RE.match(value.strip())
-    if match is None:
-        return None
-    stamp, millis, sign, hours, minutes = match.groups()
-    offset = timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1)
-    zone = SHANGHAI if offset == timedelta(hours=8) else timezone(offset)
-    parsed = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=zone)
-    return parsed + timedelta(milliseconds=int(millis or 0))
-
-
-def image_url(path: object) -> str | None:
-    """An absolute image URL: relative ProductInfo paths go under ``IMAGE_BASE``."""
-    if not isinstance(path, str) or not path.strip():
-        return None
-    path = path.strip()
-    if path.startswith(("http://", "https://")):
-        return path
-    if path.startswith("//"):
-        return "https:" + path
-    return IMAGE_BASE + path.lstrip("/")
-
-
-def _money(value: object) -> Decimal | None:
-    """A yuan amount from a JSON number parsed as Decimal/int, or from a numeric string."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):  # only a caller that ignored parse_float gets here
-        return Decimal(repr(value))
-    if isinstance(value, str) and value.strip():
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    return None
-
-
-def _int(value: object) -> int | None:
-    amount = _money(value)
-    if amount is None or not amount.is_finite():
-        return None
-    return int(amount)
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _reference_price(value: object) -> Decimal | None:
-    """``referencePrice`` is a price or a range ("21.00~23.00"); the top is the list price."""
-    if not isinstance(value, str):
-        return _money(value)
-    amounts = [_money(part) for part in re.split(r"[~\-－—]", value) if part.strip()]
-    found = [amount for amount in amounts if amount is not None]
-    return max(found) if found else None
-
-
-def price_tiers_from_ranges(ranges: object) -> tuple[PriceTier, ...]:
-    """``priceRanges`` / ``priceRange`` → tiers ordered by start quantity."""
-    tiers = []
-    for entry in ranges if isinstance(ranges, list) else []:
-        start, price = _int(entry.get("startQuantity")), _money(entry.get("price"))
-        if start is not None and price is not None:
-            tiers.append(PriceTier(min_quantity=max(start, 1), price=price))
-    return tuple(sorted(tiers, key=lambda tier: tier.min_quantity))
-
-
-def _product_status(value: object) -> ProductStatus | None:
-    status = str(value or "").strip().lower()
-    if status in ("published", "approved", "modified"):
-        return ProductStatus.ON_SALE
-    if status in ("expired", "auto expired", "member expired"):
-        return ProductStatus.DELISTED
-    if status in ("deleted", "member deleted"):
-        return ProductStatus.DELETED
-    if status in ("auditing", "new", "tbd", "untread"):
-        # TBD ("to be delete") and untread (audit refused) are not buyable yet or any more;
-        # both wait on a review, not on the buyer.
-        return ProductStatus.UNDER_REVIEW
-    return None
-
-
-def _product_type(value: object) -> ProductType | None:
-    kind = str(value or "wholesale").strip().lower()  # "1688 网站缺省为 wholesale"
-    return {"wholesale": ProductType.WHOLESALE, "sourcing": ProductType.SOURCING}.get(kind)
-
-
-def _location(text: object) -> Location | None:
-    """``sendGoodsAddressText`` ("浙江省 杭州市", "广东深圳") → province and city."""
-    raw = _text(text)
-    if raw is None:
-        return None
-    words = raw.split()
-    if len(words) >= 2:
-        return Location(province=words[0], city=words[1], text=raw)
-    match = re.match(r"^(.+?(?:省|自治区|特别行政区))(.+?(?:市|州|盟|地区))?", raw)
-    if match:
-        return Location(province=match.group(1), city=match.group(2), text=raw)
-    municipality = re.match(r"^(北京|上海|天津|重庆)市?", raw)
-    if municipality:
-        name = municipality.group(1) + "市"
-        return Location(province=name, city=name, text=raw)
-    return Location(text=raw)
-
-
-def _customization(processing: object) -> Customization | None:
-    """Seed 004 ``processing`` (OEM/customization) → options with reference prices."""
-    if not isinstance(processing, Mapping):
-        return None
-    trade = processing.get("tradeAttributes") or {}
-    refer_prices: dict[str, Mapping[str, Any]] = {}
-    for entry in trade.get("referPriceList") or []:
-        if entry.get("key") is not None and isinstance(entry.get("referPrice"), Mapping):
-            refer_prices[str(entry["key"])] = entry["referPrice"]
-    options = []
-    for attribute in processing.get("attributeList") or []:
-        name, code = _text(attribute.get("name")), _text(attribute.get("value"))
-        label = _text(attribute.get("valueName"))
-        if name is None or (code is None and label is None):
-            continue
-        if attribute.get("key") == "production_capacity":
-            value = f"{code or ''}{label or ''}"  # value "10" + value_name "双" → 10双
-        else:
-            value = label or code or ""
-        refer = refer_prices.get(code or "", {})
-        options.append(CustomizationOption(
-            name=name, value=value,
-            reference_price_min=_money(refer.get("price")),
-            reference_price_max=_money(refer.get("maxPrice")),
-            min_quantity=_int(refer.get("amount")),
-        ))
-    sample_days = trade.get("sampleDate", trade.get("sampleTime"))
-    if not options and trade.get("samplePrice") is None:
-        return None
-    return Customization(options=tuple(options), sample_price=_money(trade.get("samplePrice")),
-                         sample_days=_int(sample_days))
-
-
-def _variants(
-    sku_infos: Sequence[Mapping[str, Any]], quote_type: int | None,
-    product_tiers: tuple[PriceTier, ...],
-) -> tuple[VariantSet, list[str]]:
-    """SKUs → the option matrix and variants; also the variant images, in order."""
-    option_values: dict[str, dict[str, OptionValue]] = {}
-    variants = []
-    images: list[str] = []
-    first_tier = product_tiers[0].price if product_tiers else None
-    for sku in sku_infos:
-        selected = []
-        sku_image = None
-        for attribute in sku.get("attributes") or []:
-            name = _text(attribute.get("attributeDisplayName")) or _text(
-                attribute.get("attributeName")) or str(attribute.get("attributeID", ""))
-            value = _text(attribute.get("attributeValue")) or _text(
-                attribute.get("customValueName")) or ""
-            swatch = image_url(attribute.get("skuImageUrl"))
-            sku_image = sku_image or swatch
-            selected.append(SelectedOption(name=name, value=value))
-            values = option_values.setdefault(name, {})
-            known = values.get(value)
-            if known is None or (known.swatch_image is None and swatch is not None):
-                values[value] = OptionValue(name=value, swatch_image=swatch)
-        if sku_image and sku_image not in images:
-            images.append(sku_image)
-        own_tiers = price_tiers_from_ranges(sku.get("priceRange"))
-        sku_price = _money(sku.get("price"))
-        tiers: tuple[PriceTier, ...] = ()
-        if quote_type == 2:
-            # 有SKU按数量报价: every SKU is priced by the offer's shared quantity tiers.
-            price, tiers = first_tier or sku_price, product_tiers
-        elif quote_type == 3 and own_tiers:
-            # SKU_PRICE_RANGE: each SKU has its own quantity tiers.
-            price, tiers = own_tiers[0].price, own_tiers
-        else:
-            # 1 (有SKU按规格报价) prices each SKU itself; anything else falls back likewise.
-            price = sku_price if sku_price is not None else first_tier
-        spec_id = _text(sku.get("specId")) or _text(sku.get("skuId")) or ""
-        variants.append(VariantRecord(
-            sku_id=spec_id,
-            upstream_sku_id=_text(sku.get("skuId")),
-            selected_options=tuple(selected),
-            price=PriceTrio(display=price if price is not None else Decimal(0),
-                            original=_money(sku.get("retailPrice")),
-                            promotion=_money(sku.get("promotionPrice"))),
-            stock=_int(sku.get("amountOnSale")),
-            price_tiers=tiers,
-            distribution_price=_money(sku.get("consignPrice")),
-            image=sku_image,
-            outer_id=_text(sku.get("cargoNumber")),
-        ))
-    options = tuple(
-        Option(name=name, values=tuple(values.values()))
-        for name, values in option_values.items()
-    )
-    return VariantSet(options=options, variants=tuple(variants)), images
-
-
-def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductRecord:
-    """AOP ``productInfo`` (camelCase; parse with ``parse_float=Decimal``) → a full record.
-
-    quoteType (§2.6): 0 = no SKUs, price by the quantity tiers; 1 = each SKU has its own
-    price (product tiers may still exist); 2 = SKUs priced by the shared quantity tiers.
-    The display price is the first tier's (what an order of the MOQ pays per unit), or the
-    lowest SKU price for quoteType 1.
-    """
-    sale = info.get("saleInfo") or {}
-    quote_type = _int(sale.get("quoteType"))
-    tiers = price_tiers_from_ranges(sale.get("priceRanges"))
-    sku_infos = [sku for sku in info.get("skuInfos") or [] if isinstance(sku, Mapping)]
-    variant_set, variant_images = _variants(sku_infos, quote_type, tiers)
-    variants = variant_set.variants
-
-    sku_prices = [p for sku in sku_infos if (p := _money(sku.get("price"))) is not None]
-    display: Decimal | None
-    if quote_type == 1 and sku_prices:
-        display, candidates = min(sku_prices), list(sku_prices)
-    elif tiers:
-        display = tiers[0].price
-        candidates = [tier.price for tier in tiers]
-    else:
-        candidates = [v.price.display for v in variants]
-        display = min(candidates) if candidates else None
-    for variant in variants:
-        candidates.extend(tier.price for tier in variant.price_tiers)
-    promotions = [v.price.promotion for v in variants if v.price.promotion is not None]
-    original = _money(sale.get("retailprice")) or _reference_price(info.get("referencePrice"))
-    price = PriceTrio(display=display if display is not None else Decimal(0),
-                      original=original, promotion=min(promotions) if promotions else None)
-
-    stock = _int(sale.get("amountOnSale"))
-    if stock is None and variants:
-        stock = sum(v.stock or 0 for v in variants)
-
-    attributes = []
-    brand = None
-    for attribute in info.get("attributes") or []:
-        name, value = _text(attribute.get("attributeName")), _text(attribute.get("value"))
-        if name is None or value is None:
-            continue
-        attributes.append(Attribute(name=LocalizedText(name), value=LocalizedText(value)))
-        if brand is None and (name == "品牌" or _int(attribute.get("attributeID")) == 2176):
-            brand = value
-
-    shipping_info = info.get("shippingInfo") or {}
-    ships_from = _location(shipping_info.get("sendGoodsAddressText"))
-    template = shipping_info.get("freightTemplateID")
-    shipping = Shipping(
-        ships_from=ships_from,
-        unit_weight_kg=_money(shipping_info.get("unitWeight")),
-        freight_template_id=str(template) if template is not None else None,
-    ) if shipping_info else None
-
-    seller_login = _text(info.get("supplierLoginId")) or _text(info.get("sellerLoginId"))
-    seller = SellerRecord(
-        channel=CHANNEL, source_id=seller_login, name=seller_login, location=ships_from,
-        trade_score=_money(info.get("qualityLevel")),
-    ) if seller_login else None
-
-    category_id = info.get("categoryID")
-    category = Category(id=str(category_id), name=_text(info.get("categoryName"))) \
-        if category_id is not None else None
-
-    gallery = [url for url in map(image_url, (info.get("image") or {}).get("images") or [])
-               if url]
-    images = [Image(url=url, kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
-              for i, url in enumerate(gallery)]
-    images += [Image(url=url, kind=ImageKind.VARIANT, position=len(images) + i)
-               for i, url in enumerate(u for u in variant_images if u not in gallery)]
-    videos = [Video(url=url, kind=kind) for key, kind in (
-        ("mainVedio", VideoKind.MAIN), ("detailVedio", VideoKind.DETAIL))
-        if (url := _text(info.get(key)) or _text(info.get(key.replace("Vedio", "Video"))))]
-
-    core = ProductCore(
-        title=LocalizedText(original=str(info.get("subject") or "")),
-        source_url=f"https://detail.1688.com/offer/{source_id}.html",
-        price=price,
-        price_min=min(candidates) if candidates else None,
-        price_max=max(candidates) if candidates else None,
-        price_tiers=tiers,
-        min_order_quantity=_int(sale.get("minOrderQuantity")),
-        distribution_price=_money(sale.get("consignPrice")),
-        distribution_min_quantity=_int(sale.get("consignMinQuantity")),
-        unit=_text(sale.get("unit")),
-        batch_number=_int(sale.get("batchNumber")),
-        sell_unit=_text(sale.get("sellunit")),
-        mix_wholesale=sale.get("mixWholeSale") if isinstance(sale.get("mixWholeSale"), bool)
-        else None,
-        total_stock=stock,
-        sales_count=_int(info.get("bookedCount")),
-        category=category,
-        brand=brand,
-        status=_product_status(info.get("status")),
-        product_type=_product_type(info.get("productType")),
-        listed_at=parse_1688_datetime(info.get("createTime")),
-        updated_at=parse_1688_datetime(info.get("lastUpdateTime"))
-        or parse_1688_datetime(info.get("modifyTime")),
-        attributes=tuple(attributes),
-        shipping=shipping,
-        seller_id=seller_login,
-        seller_name=seller_login,
-        customization=_customization(info.get("processing")),
-        main_image=gallery[0] if gallery else None,
-    )
-    description = _text(info.get("description"))
-    empty = {Part.CATALOG}
-    if not variants:
-        empty.add(Part.VARIANTS)
-    if seller is None:
-        empty.add(Part.SELLER)
-    if description is None:
-        empty.add(Part.DESCRIPTION)
-    return ProductRecord(
-        channel=CHANNEL, source_id=source_id, core=core,
-        variants=variant_set if variants else None,
-        media=Media(images=tuple(images), videos=tuple(videos)),
-        description=Description(html=description) if description else None,
-        seller=seller, empty_parts=frozenset(empty),
-    )
-
-
-# Seed 004 spells ProductInfo in snake_case; these keys keep AOP's "ID" capitals.
-_ID_KEYS = {"productId": "productID", "categoryId": "categoryID", "attributeId": "attributeID",
-            "valueId": "valueID", "freightTemplateId": "freightTemplateID",
-            "groupId": "groupID", "attValueId": "attValueID"}
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    camel = head + "".join(word[:1].upper() + word[1:] for word in rest)
-    return _ID_KEYS.get(camel, camel)
-
-
-def normalize_aggregator_keys(value: Any) -> Any:
-    """The aggregator's snake_case JSON → AOP camelCase, recursively (values untouched)."""
-    if isinstance(value, Mapping):
-        return {_camel(str(key)): normalize_aggregator_keys(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalize_aggregator_keys(item) for item in value]
-    return value
-
-
-def product_info_from_aggregator(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Seed 004 ``data`` → an AOP ``productInfo``; dates found beside it are folded in."""
-    camel = normalize_aggregator_keys(data)
-    info = dict(camel.get("productInfo") or {})
-    for key in ("createTime", "lastUpdateTime", "expireTime", "approvedTime",
-                "lastRepostTime", "modifyTime"):
-        if key not in info and camel.get(key):
-            info[key] = camel[key]
-    return info
-
-
-# --- 4. adapters ----------------------------------------------------------------------
+# --- 3. adapters ----------------------------------------------------------------------
 
 
 class _Alibaba1688Adapter:
@@ -658,7 +284,7 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         self, *, app_key: str, app_secret: str, access_token: str,
         gateway_url: str = DEFAULT_GATEWAY_URL,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0, concurrency: int = 8,
+        timeout_s: float = DEFAULT_TIMEOUT_S, concurrency: int = 8,
         policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
         """``policy`` and ``redis`` go to the ``UpstreamClient`` (QPS budget, bans, retries;
@@ -704,7 +330,10 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         info = body.get("productInfo")
         if success in (False, "false") or not isinstance(info, Mapping):
             raise aop_business_error(body, offer_id=source_id)
-        return product_from_1688(info, source_id=source_id)
+        try:
+            return product_from_1688(info, source_id=source_id)
+        except UndecodableValue as exc:
+            raise _undecodable(source_id, response.status_code, exc) from exc
 
 
 class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
@@ -713,7 +342,7 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
     def __init__(
         self, *, url: str, token: str, shop_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout_s: float = 10.0, concurrency: int = 8,
+        timeout_s: float = DEFAULT_TIMEOUT_S, concurrency: int = 8,
         policy: UpstreamPolicy | None = None, redis: Any = None,
     ) -> None:
         """``policy`` and ``redis`` go to the ``UpstreamClient``, as for the open platform."""
@@ -744,26 +373,22 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
 
     def _parse(self, response: httpx.Response, source_id: str) -> ProductRecord:
         status = response.status_code
-        if status in (401, 403):
-            raise Unauthenticated(
-                f"the 1688 aggregator refused the token (offer {source_id}, HTTP {status})",
-                channel=CHANNEL, upstream_code=str(status), http_status=status)
-        if status == 429:
-            raise RateLimited(
-                f"the 1688 aggregator is rate limiting this token (offer {source_id})",
-                channel=CHANNEL, upstream_code="429", http_status=status, retryable=True)
-        if status >= 500:
-            raise UpstreamError(
-                f"the 1688 aggregator failed with HTTP {status} (offer {source_id})",
-                channel=CHANNEL, upstream_code=str(status), http_status=status,
-                retryable=True)
+        known = AGGREGATOR_HTTP_ERRORS.get(500 if status >= 500 else status)
+        if known is not None:
+            cls, retryable, message = known
+            raise cls("the 1688 aggregator " + message.format(offer=source_id, status=status),
+                      channel=CHANNEL, upstream_code=str(status), http_status=status,
+                      retryable=retryable)
         try:
             envelope = parse_json(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise _not_json(source_id, status) from exc
         if not isinstance(envelope, Mapping) or "code" not in envelope:
             raise _not_json(source_id, status)
-        code = _int(envelope.get("code"))
+        try:
+            code = integer(envelope.get("code"), "code")
+        except UndecodableValue:
+            code = None
         if code != AGGREGATOR_SUCCESS:
             raise aggregator_error(
                 code if code is not None else -1, str(envelope.get("msg") or ""),
@@ -772,4 +397,7 @@ class Alibaba1688AggregatorAdapter(_Alibaba1688Adapter):
         if not isinstance(data, Mapping) or not isinstance(data.get("product_info"), Mapping):
             raise NotFound(f"1688 offer {source_id} was not found (empty answer)",
                            channel=CHANNEL, upstream_code="0")
-        return product_from_1688(product_info_from_aggregator(data), source_id=source_id)
+        try:
+            return product_from_1688(product_info_from_aggregator(data), source_id=source_id)
+        except UndecodableValue as exc:
+            raise _undecodable(source_id, status, exc) from exc

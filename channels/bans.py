@@ -1,7 +1,7 @@
 """Upstream bans: after a ``RateLimited`` with ``retry_after``, no call until the ban ends.
 
 TOP answers code 7 with ``sub_msg`` "This ban will last for N more seconds"; a call made
-during the ban only extends it (shared/protocols §1.6). The ban covers one API, or the whole
+during the ban only extends it (docs/protocols.md §1.6). The ban covers one API, or the whole
 app when the sub_code is the app-level quota ``accesscontrol.limited-by-app-access-count``
 (the app+API and API variants are per API). Bans are kept per process and, when Redis is
 configured, in keys with a TTL (``productgraph:ban:<channel>:<api>``, ``…:*`` for the app)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from channels.errors import CapabilityNotSupported, ChannelError, InvalidId
-from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
-
-if TYPE_CHECKING:
-    from channels.standard import ListingPage
+from channels.model import CatalogProductRecord, Channel, ListingPage, Part, ProductRecord
 
 FetchResult = Mapping[str, ProductRecord | Exception]
 
@@ -84,6 +82,26 @@ class Searchable(Protocol):
         ...
 
 
+@runtime_checkable
+class ShopListing(Protocol):
+    """An upstream that lists one shop's items on sale (TOP ``taobao.items.onsale.get``).
+
+    Pages are 1-based, at most ``max_page_size`` items each; each item is a summary record
+    (CORE and SELLER). ``start_modified`` / ``end_modified`` bound the items' modification
+    time inclusively; ``order_by`` is ``<key>:<asc|desc>``.
+    """
+
+    #: The largest ``page_size`` ``list_onsale`` takes.
+    max_page_size: int
+
+    async def list_onsale(
+        self, channel: Channel, *, page_no: int, page_size: int, query: str | None = None,
+        start_modified: datetime | None = None, end_modified: datetime | None = None,
+        order_by: str = "modified:asc",
+    ) -> ListingPage:
+        ...
+
+
 async def fetch_each(
     source_ids: Sequence[str],
     fetch_one: Callable[[str], Awaitable[ProductRecord]],
@@ -136,6 +154,16 @@ class ChannelRegistry:
             f"search is not available for channel {channel.name}: its configured upstream "
             "cannot search the marketplace (configure PRODUCTGRAPH_STANDARD_URL for an "
             "aggregator that can)", channel=channel)
+
+    def shop_lister(self, channel: Channel) -> ShopListing:
+        """The adapter of ``channel`` when it can list a shop's items;
+        ``CapabilityNotSupported`` when none is configured or it cannot."""
+        adapter = self.adapter(channel)
+        if isinstance(adapter, ShopListing):
+            return adapter
+        raise CapabilityNotSupported(
+            f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
+            "for it cannot list a shop", channel=channel)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         try:

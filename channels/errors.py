@@ -8,6 +8,7 @@
      ├── PageDepthExceeded            PAGE_DEPTH_EXCEEDED (a listing paged past its limit)
      └── UpstreamFailure              (an upstream call went wrong)
           ├── UpstreamError           UPSTREAM_ERROR
+          │    └── CircuitOpen        UPSTREAM_ERROR   (not sent: circuit open, breaker.py)
           ├── UpstreamTimeout         UPSTREAM_TIMEOUT
           ├── RateLimited             RATE_LIMITED     (+ retry_after seconds)
           ├── Unauthenticated         UNAUTHENTICATED  (bad key, secret, token or session)

@@ -87,15 +87,6 @@ class ProductType(enum.Enum):
     SOURCING = "SOURCING"
 
 
-CNY = "CNY"
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: Decimal
-    currency: str = CNY
-
-
 @dataclass(frozen=True, slots=True)
 class PriceTrio:
     """Seed 003's price: list price, the price the buyer is shown, and a promotion price."""
@@ -363,6 +354,20 @@ class ProductRecord:
         )
         return replace(self, **changes, empty_parts=empty,  # type: ignore[arg-type]
                        request_id=self.request_id or other.request_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """One page of a listing (a search, a search by image, a shop's on-sale items): summary
+    records (CORE, and MEDIA/SELLER when the listing carries them) and the total."""
+
+    items: tuple[ProductRecord, ...]
+    #: Matches in all pages, when the upstream says.
+    total: int | None
+    page: int
+    page_size: int
+    #: Search by image: the crop the upstream detected, ``(x1, y1, x2, y2)`` in pixels.
+    region: tuple[int, int, int, int] | None = None
 
 
 def product_id(channel: Channel, source_id: str) -> str:

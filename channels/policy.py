@@ -17,15 +17,15 @@ from channels.model import Channel
 #: ``PRODUCTGRAPH_<CHANNEL>_QPS`` to the app's real quota.
 DEFAULT_QPS: dict[str, float] = {
     # TOP (Taobao/Tmall): flow control is per app and per app+API (code 7, sub_codes
-    # accesscontrol.limited-by-{app,api,app-api}-access-count, shared/protocols §1.6). No
+    # accesscontrol.limited-by-{app,api,app-api}-access-count, docs/protocols.md §1.6). No
     # published default; 40/s stays well under the per-API limits seen on ordinary apps.
     "top": 40.0,
-    # 1688 open platform (AOP): throttles with gw.QosAppFrequencyLimit (shared/protocols §2),
+    # 1688 open platform (AOP): throttles with gw.QosAppFrequencyLimit (docs/protocols.md §2),
     # no published number; half of TOP's default.
     "alibaba": 20.0,
     # The 1688 aggregator of seed 004: "频率限制: 10 次/秒" (10 calls per second).
     "alibaba-aggregator": 10.0,
-    # Weidian (vdian) open API: no reachable doc (shared/protocols §3); as the aggregator.
+    # Weidian (vdian) open API: no reachable doc (docs/protocols.md §3); as the aggregator.
     "weidian": 10.0,
     # The standard-model aggregator (seed 003 shapes): same vendor family as seed 004.
     "standard": 10.0,

@@ -3,7 +3,7 @@
 Only transient failures are retried (connect errors, timeouts, 5xx, TOP ``isp.*``, the
 aggregators' retryable codes: the adapter marks them ``retryable``). Never a rate limit
 (that is a ban), never auth, permission, not-found or TOP ``isv.*`` (caller errors):
-shared/protocols §1.6 "never retry isv.*, 11, 25, 27, 29, 40, 41".
+docs/protocols.md §1.6 "never retry isv.*, 11, 25, 27, 29, 40, 41".
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ Inferred [U], because the seed names the endpoints and fields but not the wire d
   &category_id=&in_stock_only=``, ``GET products/search-by-image?channel=&image_url=|image_id=
   &page=&page_size=``, ``POST products/upload-image`` with a JSON body ``{channel,
   image_base64, content_type}`` (base64 keeps the shared HTTP layer JSON-only, as 1688's own
-  image upload does), ``GET products/parse?url=&language=``; auth ``Authorization: Bearer``.
+  image upload does); auth ``Authorization: Bearer``. ``products/parse`` is not called:
+  ``productByUrl`` reads links locally (``channels/urls.py``).
 * Tmall items are sent as ``channel=taobao`` (the seed knows no ``tmall``); the record keeps
   the channel it was asked for.
 * Shapes the seed leaves open: ``description`` is a localized text (we keep ``original``),
@@ -36,14 +37,15 @@ import base64
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
 
 from channels.base import FetchResult, fetch_each
+from channels.decoding import integer, money, required, text
 from channels.errors import (
     BadRequest,
     ChannelError,
@@ -62,6 +64,7 @@ from channels.model import (
     Description,
     Image,
     ImageKind,
+    ListingPage,
     LocalizedText,
     Location,
     Media,
@@ -89,7 +92,6 @@ API_DETAIL = "products/detail"
 API_SEARCH = "products/search"
 API_SEARCH_BY_IMAGE = "products/search-by-image"
 API_UPLOAD_IMAGE = "products/upload-image"
-API_PARSE = "products/parse"
 
 T = TypeVar("T")
 
@@ -118,34 +120,26 @@ HTTP_ERRORS: dict[int, type[ChannelError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ListingPage:
-    """One page of a search: summary records (CORE, and MEDIA/SELLER when the list has them)."""
-
-    items: tuple[ProductRecord, ...]
-    total: int | None
-    page: int
-    page_size: int
-    #: Search by image: the crop the upstream detected, ``(x1, y1, x2, y2)`` in pixels.
-    region: tuple[int, int, int, int] | None = None
+def _amount(obj: Mapping[str, Any], key: str) -> Decimal:
+    """A required yuan amount (``channels/decoding.py``: never through float)."""
+    return required(money(obj.get(key), key), key)
 
 
-def _amount(value: object) -> Decimal:
-    """A yuan amount from a JSON number parsed as Decimal (or a numeric string)."""
-    if isinstance(value, bool | float) or value is None:
-        raise ValueError(f"an amount must be a decimal number, got {value!r}")
-    return Decimal(str(value))
+def _opt_amount(obj: Mapping[str, Any], key: str) -> Decimal | None:
+    return money(obj.get(key), key)
 
 
-def _opt_amount(value: object) -> Decimal | None:
-    return None if value is None or value == "" else _amount(value)
+def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
+    return integer(obj.get(key), key)
 
 
-def _opt_int(value: object) -> int | None:
-    return None if value is None or value == "" else int(str(value))
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    return text(obj.get(key), key)
 
 
-def _opt_str(value: object) -> str | None:
+def _label(value: object) -> str | None:
+    """An envelope field that only labels an answer or an error (``request_id``, an error
+    ``code``): taken as it comes, never a reason to refuse the answer."""
     return None if value is None or value == "" else str(value)
 
 
@@ -156,47 +150,47 @@ def channel_from_wire(name: str) -> Channel:
     return channel
 
 
-def localized_from_standard(text: object) -> LocalizedText:
-    if isinstance(text, Mapping):
-        return LocalizedText(original=str(text.get("original") or ""),
-                             translated=_opt_str(text.get("translated")),
-                             language=_opt_str(text.get("language")))
-    return LocalizedText(original=str(text or ""))
+def localized_from_standard(value: object) -> LocalizedText:
+    if isinstance(value, Mapping):
+        return LocalizedText(original=str(value.get("original") or ""),
+                             translated=_opt_str(value, "translated"),
+                             language=_opt_str(value, "language"))
+    return LocalizedText(original=str(value or ""))
 
 
 def price_from_standard(price: Mapping[str, Any]) -> PriceTrio:
     """Seed 003's ``ProductPrice`` in yuan; ``display_amount`` is required."""
-    return PriceTrio(display=_amount(price.get("display_amount")),
-                     original=_opt_amount(price.get("original_amount")),
-                     promotion=_opt_amount(price.get("promotion_amount")))
+    return PriceTrio(display=_amount(price, "display_amount"),
+                     original=_opt_amount(price, "original_amount"),
+                     promotion=_opt_amount(price, "promotion_amount"))
 
 
 def attribute_from_standard(attr: Mapping[str, Any]) -> Attribute:
     return Attribute(
         name=LocalizedText(original=str(attr["original_name"]),
-                           translated=_opt_str(attr.get("translated_name"))),
+                           translated=_opt_str(attr, "translated_name")),
         value=LocalizedText(original=str(attr["original_value"]),
-                            translated=_opt_str(attr.get("translated_value"))),
+                            translated=_opt_str(attr, "translated_value")),
     )
 
 
 def selected_option_from_standard(attr: Mapping[str, Any]) -> SelectedOption:
     return SelectedOption(name=str(attr["original_name"]), value=str(attr["original_value"]),
-                          translated_name=_opt_str(attr.get("translated_name")),
-                          translated_value=_opt_str(attr.get("translated_value")))
+                          translated_name=_opt_str(attr, "translated_name"),
+                          translated_value=_opt_str(attr, "translated_value"))
 
 
 def variant_from_standard(variant: Mapping[str, Any]) -> VariantRecord:
     distribution = variant.get("distribution") or {}
     return VariantRecord(
         sku_id=str(variant["sku_id"]),
-        upstream_sku_id=_opt_str(variant.get("upstream_sku_id")),
+        upstream_sku_id=_opt_str(variant, "upstream_sku_id"),
         selected_options=tuple(selected_option_from_standard(a)
                                for a in variant.get("attributes") or ()),
         price=price_from_standard(variant["price"]),
-        stock=_opt_int(variant.get("stock")),
-        image=_opt_str(variant.get("image")),
-        distribution_price=_opt_amount(distribution.get("price")),
+        stock=_opt_int(variant, "stock"),
+        image=_opt_str(variant, "image"),
+        distribution_price=_opt_amount(distribution, "price"),
     )
 
 
@@ -221,22 +215,22 @@ def options_from_variants(variants: Sequence[VariantRecord]) -> tuple[Option, ..
 
 def seller_from_standard(channel: Channel, seller: Mapping[str, Any],
                          trade_score: object = None) -> SellerRecord | None:
-    seller_id = _opt_str(seller.get("id"))
+    seller_id = _opt_str(seller, "id")
     if seller_id is None:
         return None
     return SellerRecord(channel=channel, source_id=seller_id,
                         name=str(seller.get("name") or seller_id),
-                        shop_url=_opt_str(seller.get("shop_url")),
-                        trade_score=_opt_amount(trade_score))
+                        shop_url=_opt_str(seller, "shop_url"),
+                        trade_score=money(trade_score, "trade_score"))
 
 
 def shipping_from_standard(shipping: Mapping[str, Any]) -> Shipping | None:
-    ships_from = _opt_str(shipping.get("shipping_from"))
+    ships_from = _opt_str(shipping, "shipping_from")
     fee = shipping.get("domestic_shipping_fee") or {}
     if ships_from is None and not fee:
         return None
     return Shipping(ships_from=Location(text=ships_from) if ships_from else None,
-                    domestic_fee=_opt_amount(fee.get("amount")))
+                    domestic_fee=_opt_amount(fee, "amount"))
 
 
 def _images(images: Sequence[Mapping[str, Any]]) -> tuple[Image, ...]:
@@ -264,8 +258,8 @@ def product_from_standard(product: Mapping[str, Any]) -> ProductRecord:
     unit_prices = [v.price.effective for v in variants] or [price.effective]
     stocks = [v.stock for v in variants if v.stock is not None]
     distribution = [v.distribution_price for v in variants if v.distribution_price is not None]
-    raw_category = _opt_str(metadata.get("raw_category"))
-    updated_at = _opt_str(metadata.get("updated_at"))
+    raw_category = _opt_str(metadata, "raw_category")
+    updated_at = _opt_str(metadata, "updated_at")
     main_image = next((i.url for i in images if i.kind is ImageKind.MAIN),
                       images[0].url if images else None)
     core = ProductCore(
@@ -274,15 +268,16 @@ def product_from_standard(product: Mapping[str, Any]) -> ProductRecord:
         price=price,
         price_min=min(unit_prices),
         price_max=max(unit_prices),
-        price_tiers=tuple(PriceTier(min_quantity=int(t["min_quantity"]),
-                                    price=_amount(t["price"]))
+        price_tiers=tuple(PriceTier(min_quantity=required(_opt_int(t, "min_quantity"),
+                                                          "min_quantity"),
+                                    price=_amount(t, "price"))
                           for t in product.get("price_tiers") or ()),
-        min_order_quantity=_opt_int(product.get("min_order_quantity")),
+        min_order_quantity=_opt_int(product, "min_order_quantity"),
         distribution_price=min(distribution) if distribution else None,
-        distribution_min_quantity=_opt_int(product.get("distribution_min_quantity")),
+        distribution_min_quantity=_opt_int(product, "distribution_min_quantity"),
         total_stock=sum(stocks) if stocks else None,
         category=Category(id=raw_category) if raw_category else None,
-        brand=_opt_str(metadata.get("brand")),
+        brand=_opt_str(metadata, "brand"),
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
         attributes=tuple(attribute_from_standard(a) for a in product.get("attributes") or ()),
         shipping=shipping_from_standard(product.get("shipping") or {}),
@@ -308,8 +303,8 @@ def product_from_standard(product: Mapping[str, Any]) -> ProductRecord:
 def listing_item_from_standard(item: Mapping[str, Any]) -> ProductRecord:
     """A ``StandardProductListItem``: CORE, plus MEDIA (the thumbnail) and SELLER (name)."""
     channel = channel_from_wire(item["channel"])
-    image = _opt_str(item.get("image"))
-    seller_name = _opt_str((item.get("seller") or {}).get("name"))
+    image = _opt_str(item, "image")
+    seller_name = _opt_str(item.get("seller") or {}, "name")
     core = ProductCore(
         title=localized_from_standard(item.get("title")),
         source_url=str(item.get("source_url") or ""),
@@ -331,13 +326,13 @@ def listing_page_from_standard(body: Mapping[str, Any]) -> ListingPage:
     region = (body.get("pic_region_info") or {}).get("region")
     box = None
     if region and len(region) == 4:
-        x1, y1, x2, y2 = (int(v) for v in region)
+        x1, y1, x2, y2 = (required(integer(v, "region"), "region") for v in region)
         box = (x1, y1, x2, y2)
     return ListingPage(
         items=tuple(listing_item_from_standard(i) for i in body.get("items") or ()),
-        total=_opt_int(body.get("total")),
-        page=int(body["page"]),
-        page_size=int(body["page_size"]),
+        total=_opt_int(body, "total"),
+        page=required(_opt_int(body, "page"), "page"),
+        page_size=required(_opt_int(body, "page_size"), "page_size"),
         region=box,
     )
 
@@ -418,17 +413,7 @@ class StandardAdapter:
             params["language"] = self.language
         body = await self._get(API_DETAIL, params, channel=channel)
         record = self._mapped(API_DETAIL, channel, lambda: product_from_standard(body["product"]))
-        return replace(record, channel=channel, request_id=_opt_str(body.get("request_id")))
-
-    async def parse(self, url: str) -> ProductRecord:
-        """The product behind a marketplace URL (``products/parse``)."""
-        params = {"url": url}
-        if self.language:
-            params["language"] = self.language
-        body = await self._get(API_PARSE, params, channel=self.channels[0])
-        record = self._mapped(API_PARSE, self.channels[0],
-                              lambda: product_from_standard(body["product"]))
-        return replace(record, request_id=_opt_str(body.get("request_id")))
+        return replace(record, channel=channel, request_id=_label(body.get("request_id")))
 
     # -- listings ----------------------------------------------------------------------
 
@@ -491,7 +476,7 @@ class StandardAdapter:
             return self._body(response, API_UPLOAD_IMAGE, channel)
 
         body = await self.client.call(API_UPLOAD_IMAGE, attempt, idempotent=False)
-        image_id = _opt_str(body.get("image_id"))
+        image_id = _label(body.get("image_id"))
         if image_id is None:
             raise UpstreamError(f"the aggregator answered {API_UPLOAD_IMAGE} without an "
                                 "image_id", channel=channel)
@@ -518,14 +503,14 @@ class StandardAdapter:
 
     def _listing(self, api: str, channel: Channel, body: Mapping[str, Any]) -> ListingPage:
         page = self._mapped(api, channel, lambda: listing_page_from_standard(body))
-        items = tuple(replace(i, channel=channel, request_id=_opt_str(body.get("request_id")))
+        items = tuple(replace(i, channel=channel, request_id=_label(body.get("request_id")))
                       for i in page.items)
         return replace(page, items=items)
 
     def _mapped(self, api: str, channel: Channel, build: Callable[[], T]) -> T:
         try:
             return build()
-        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        except (KeyError, TypeError, ValueError) as exc:     # UndecodableValue included
             raise UpstreamError(f"the aggregator answered {api} with a malformed body "
                                 f"({type(exc).__name__}: {exc})", channel=channel) from exc
 
@@ -536,7 +521,7 @@ class StandardAdapter:
             body = json.loads(response.content, parse_float=Decimal)
         except ValueError:
             body = None
-        request_id = _opt_str(body.get("request_id")) if isinstance(body, dict) else None
+        request_id = _label(body.get("request_id")) if isinstance(body, dict) else None
         if 200 <= status < 300:
             if not isinstance(body, dict):
                 raise UpstreamError(f"the aggregator answered {api} with a body that is not "
@@ -544,7 +529,7 @@ class StandardAdapter:
                                     retryable=True)
             return body
         error = body.get("error") if isinstance(body, dict) else None
-        upstream_code = _opt_str(error.get("code")) if isinstance(error, dict) else None
+        upstream_code = _label(error.get("code")) if isinstance(error, dict) else None
         retry_after = _retry_after(response.headers.get("Retry-After"))
         cls = HTTP_ERRORS.get(status, UpstreamError)
         what = {401: "refused the token", 403: "denied access",

@@ -1,6 +1,6 @@
 """Weidian through its own open API (vdian): ``vdian.item.get``, one item per call.
 
-Wire protocol (protocols/README.md §3; evidence is unofficial SDKs and scripts, [P]):
+Wire protocol (docs/protocols.md §3; evidence is unofficial SDKs and scripts, [P]):
 
 * One endpoint, ``https://api.vdian.com/api``; the method is chosen by two JSON-string
   parameters, ``public={"method":…,"access_token":…,"version":"1.0","format":"json"}`` and
@@ -31,12 +31,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from channels.base import FetchResult, fetch_each, numeric_source_id
+from channels.decoding import integer, money, required, text
 from channels.errors import (
     BadRequest,
     ChannelError,
@@ -81,13 +82,6 @@ VDIAN_ERRORS: dict[int, tuple[type[ChannelError], bool]] = {
     10013: (Unauthenticated, False),    # [U] access_token invalid
     10014: (Unauthenticated, False),    # [U] access_token expired
 }
-
-
-def _decimal(value: object) -> Decimal:
-    """Money from the upstream's string (or a Decimal parsed from JSON), never via float."""
-    if isinstance(value, bool | float):
-        raise ValueError(f"money must be a string or decimal, got {type(value).__name__}")
-    return Decimal(str(value).strip())
 
 
 def _split_pairs(title: str) -> tuple[SelectedOption, ...]:
@@ -141,18 +135,24 @@ def options_from_selected(selected: Sequence[tuple[SelectedOption, ...]]) -> tup
     )
 
 
+def _sku_price(sku: Mapping[str, Any], item_price: Decimal) -> Decimal:
+    """A SKU without its own price sells at the item's."""
+    own = money(sku.get("price"), "price")
+    return item_price if own is None else own
+
+
 def product_from_vdian(result: Mapping[str, Any], *, source_id: str) -> ProductRecord:
     """Map one ``vdian.item.get`` ``result`` to a record with every part it carries."""
-    price = _decimal(result["price"])
+    price = required(money(result.get("price"), "price"), "price")
     skus = [s for s in result.get("skus") or () if isinstance(s, Mapping)]
     titles = [str(s.get("title") or "") for s in skus]
     variants = tuple(
         VariantRecord(
             sku_id=str(sku["id"]),
             selected_options=options,
-            price=PriceTrio(display=_decimal(sku.get("price", price))),
-            stock=int(sku["stock"]) if sku.get("stock") is not None else None,
-            outer_id=str(sku["sku_merchant_code"]) if sku.get("sku_merchant_code") else None,
+            price=PriceTrio(display=_sku_price(sku, price)),
+            stock=integer(sku.get("stock"), "stock"),
+            outer_id=text(sku.get("sku_merchant_code"), "sku_merchant_code"),
         )
         for sku, options in zip(skus, selected_options_from_titles(titles), strict=True)
     )
@@ -161,26 +161,25 @@ def product_from_vdian(result: Mapping[str, Any], *, source_id: str) -> ProductR
         Image(url=str(url), kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
         for i, url in enumerate(u for u in result.get("imgs") or () if u)
     )
-    seller_id = str(result["seller_id"]) if result.get("seller_id") else None
-    shop_name = str(result["shop_name"]) if result.get("shop_name") else None
+    seller_id = text(result.get("seller_id"), "seller_id")
+    shop_name = text(result.get("shop_name"), "shop_name")
     seller = None
     if seller_id is not None:
         seller = SellerRecord(
             channel=Channel.WEIDIAN, source_id=seller_id, name=shop_name or seller_id,
             shop_url=f"https://weidian.com/?userid={seller_id}",
         )
-    stock = result.get("stock")
     core = ProductCore(
         title=LocalizedText(original=str(result["item_name"])),
         source_url=f"https://weidian.com/item.html?itemID={source_id}",
         price=PriceTrio(display=price),
         price_min=min(sku_prices),
         price_max=max(sku_prices),
-        total_stock=int(stock) if stock is not None else None,
+        total_stock=integer(result.get("stock"), "stock"),
         seller_id=seller_id,
         seller_name=shop_name,
         main_image=images[0].url if images else None,
-        outer_id=str(result["merchant_code"]) if result.get("merchant_code") else None,
+        outer_id=text(result.get("merchant_code"), "merchant_code"),
     )
     variant_set = None
     if variants:
@@ -254,7 +253,7 @@ class WeidianAdapter:
             result = self._result(response, API_ITEM_GET, item_id)
             try:
                 return product_from_vdian(result, source_id=item_id)
-            except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            except (KeyError, TypeError, ValueError) as exc:   # UndecodableValue included
                 raise UpstreamError(
                     f"WEIDIAN answered {API_ITEM_GET} for item {item_id} with a malformed "
                     f"item ({type(exc).__name__}: {exc})", channel=Channel.WEIDIAN,

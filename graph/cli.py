@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from graph.settings import Settings, SettingsError
 
@@ -23,6 +25,22 @@ def _rate(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging config plus productgraph's loggers on stderr, one message (the
+    access log's JSON object) per line. uvicorn's own access lines are turned off: the
+    ``productgraph.access`` line says more, and says it once."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["productgraph"] = {"format": "%(message)s"}
+    config["handlers"]["productgraph"] = {"class": "logging.StreamHandler",
+                                          "formatter": "productgraph",
+                                          "stream": "ext://sys.stderr"}
+    config["loggers"]["productgraph"] = {"handlers": ["productgraph"], "level": "INFO",
+                                         "propagate": False}
+    config["loggers"]["uvicorn.access"] = {"handlers": ["access"], "level": "WARNING",
+                                           "propagate": False}
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "sandbox":
-        from sandbox.app import create_sandbox_app
-        from sandbox.state import Faults
+        from graph.upstreams import bundled_sandbox
 
-        app = create_sandbox_app(Faults(latency_ms=args.latency_ms, fail_rate=args.fail_rate))
+        app = bundled_sandbox().create_app(latency_ms=args.latency_ms,
+                                           fail_rate=args.fail_rate)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
 
@@ -60,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    from graph.observability import uvicorn_log_config
-
     # uvicorn answers SIGTERM by refusing new connections and letting in-flight requests
     # finish (at most PRODUCTGRAPH_SHUTDOWN_TIMEOUT s), then runs the app's lifespan
     # shutdown, which closes the upstream clients and the cache.

@@ -6,11 +6,13 @@ and without introspection, when the mode says so). Its verdict depends only on t
 text and the settings, so it is kept in a bounded LRU keyed by the query's SHA-256: a
 refused query is refused again without parsing, a good one is not parsed again.
 
-``PreparedDocumentExtension`` does the same for every ``schema.execute``: it asks the
-request's cache (the one the view prepared the query with, on ``request.state.documents``)
-or, without a view, the schema's own (``ProductGraphSchema.documents``, default limits)
-for the query's verdict, so strawberry never parses or validates a repeated operation,
-and an operation over the limits is refused there too.
+The view prepares each query with its own cache and hands the document to the plain path
+(graph/plain_execution.py). ``PreparedDocumentExtension`` does the same for what takes
+strawberry's own path (a direct ``schema.execute`` of a query that is not valid, a schema
+the plain path does not apply to): it asks the schema's cache
+(``ProductGraphSchema.documents``, default limits) for the query's verdict, so strawberry
+never parses or validates a repeated operation, and an operation over the limits is
+refused there too.
 """
 
 from __future__ import annotations
@@ -110,11 +112,7 @@ class PreparedDocumentExtension(SchemaExtension):
     _prepared: PreparedDocument | None = None
 
     def _documents(self) -> DocumentCache | None:
-        context = self.execution_context
-        request = getattr(context.context, "request", None)
-        documents = getattr(getattr(request, "state", None), "documents", None)
-        if documents is None:
-            documents = getattr(context.schema, "documents", None)
+        documents = getattr(self.execution_context.schema, "documents", None)
         return documents if isinstance(documents, DocumentCache) else None
 
     def on_parse(self) -> Iterator[None]:

@@ -4,13 +4,13 @@ Every check here is a pure function of a parsed document (plus the limits and, f
 cost, the variables), with no schema and no I/O, so its verdict can be cached with the
 parsed document. The order the view applies them, cheapest first:
 
-    body size (while reading, graph/app.py)  → REQUEST_TOO_LARGE (413)
-    parse_operation: token count, while lexing → MAX_TOKENS_LIMIT (400)
+    body size (while reading, graph/serving.py) → REQUEST_TOO_LARGE (413)
+    parse_operation: token count, while lexing  → MAX_TOKENS_LIMIT (400)
     check_document: depth, aliases, root fields, directives per field
-                                               → MAX_DEPTH_LIMIT, MAX_ALIASES_LIMIT,
-                                                 MAX_ROOT_FIELDS_LIMIT, MAX_DIRECTIVES_LIMIT
-    estimate_cost (needs the variables)        → COST_ESTIMATED_TOO_EXPENSIVE
-    validation (graphql-core, in the view)     → GRAPHQL_VALIDATION_FAILED
+                                                → MAX_DEPTH_LIMIT, MAX_ALIASES_LIMIT,
+                                                  MAX_ROOT_FIELDS_LIMIT, MAX_DIRECTIVES_LIMIT
+    requested_cost (needs the variables)        → COST_ESTIMATED_TOO_EXPENSIVE
+    validation (graphql-core, in the view)      → GRAPHQL_VALIDATION_FAILED
 
 Fragments are expanded where they are spread (aliases inside a fragment spread five times
 count five times), each fragment is measured once (a "fragment bomb" costs linear time),
@@ -54,7 +54,7 @@ PAGE_SIZE_ARGUMENTS = ("first", "last")
 KEY_LIST_ARGUMENTS = ("ids", "representations")
 
 # GraphQL's lexical tokens (comments included, commas ignored), for a C-speed count that
-# stops at the limit: graphql-core's lexer is Python and spends ~15 ms on 4,000 tokens.
+# stops at the limit: graphql-core's lexer is Python, slow on a long hostile query.
 _TOKEN = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'            # block string
     r'|"(?:[^"\\\n]|\\.)*"'                     # string
@@ -269,10 +269,17 @@ class _CostWalker:
 
 def estimate_cost(document: DocumentNode, operation_name: str | None,
                   variables: Mapping[str, Any] | None) -> int:
-    """The requested cost of the operation a request runs (of the costliest operation when
-    the name picks none): fields, times the list sizes asked for above them."""
+    """The requested cost of the operation ``operation_name`` picks
+    (``requested_cost``)."""
+    return requested_cost(document, select_operation(document, operation_name), variables)
+
+
+def requested_cost(document: DocumentNode, operation: OperationDefinitionNode | None,
+                   variables: Mapping[str, Any] | None) -> int:
+    """The requested cost of the operation a request runs (``select_operation``'s pick; of
+    the costliest operation when that is ``None``): fields, times the list sizes asked for
+    above them."""
     walker = _CostWalker(document, variables or {})
-    operation = select_operation(document, operation_name)
     operations = [operation] if operation is not None else [
         d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     return max((walker.selection_set(o.selection_set) for o in operations), default=0)

@@ -47,7 +47,7 @@ def observe_operation(seconds: float, errors: Sequence[object] | None,
 
 
 class GraphQLMetrics(SchemaExtension):
-    """Counts every operation by outcome and observes its latency. (``graph.execution``
+    """Counts every operation by outcome and observes its latency. (``graph.plain_execution``
     does the same itself on its plain path, where no extension runs.)"""
 
     def on_operation(self) -> Iterator[None]:

@@ -12,12 +12,12 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from channels.model import ProductRecord
+from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
-from graph.execution import execute_plain, plain_path_applies
 from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
-from graph.resolution import use_direct_resolvers
+from graph.plain_execution import PreparedOperation, execute_plain, plain_path_applies
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
 from resolvers import products as product_resolvers
 from resolvers.context import Context
@@ -112,8 +112,9 @@ class ProductGraphSchema(strawberry.federation.Schema):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Parse, limit and validation verdicts of direct ``execute`` calls (no view): the
-        #: default limits, development mode. The view brings its own (graph/serving.py).
+        #: Parse, limit and validation verdicts of direct ``execute`` calls and of
+        #: strawberry's path: the default limits, development mode. The view prepares with
+        #: its own (graph/serving.py).
         self.documents = DocumentCache(self._schema, OperationLimits(), introspection=True,
                                        suggestions=True)
         #: Set by ``create_schema``: a schema built otherwise executes as strawberry's does.
@@ -137,18 +138,19 @@ class ProductGraphSchema(strawberry.federation.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """strawberry's ``execute``; a query cached as valid takes the plain path
-        (``graph.execution``), the same answer without the extension machinery."""
-        if self.plain_path:
-            request = getattr(context_value, "request", None)
-            documents = getattr(getattr(request, "state", None), "documents", None)
-            result = await execute_plain(
-                self, documents if isinstance(documents, DocumentCache) else self.documents,
-                query, variable_values=variable_values, context_value=context_value,
-                root_value=root_value, operation_name=operation_name,
-                allowed_operation_types=allowed_operation_types,
-                operation_extensions=operation_extensions)
-            if result is not None:
-                return result
+        (``graph.plain_execution``), the same answer without the extension machinery.
+        The view prepares its queries itself and calls the plain path directly."""
+        if self.plain_path and query:
+            try:
+                prepared = self.documents.prepare(query)
+            except Exception:  # refused or a syntax error: strawberry's path reports it
+                prepared = None
+            if prepared is not None and not prepared.errors:
+                return await execute_plain(
+                    self, PreparedOperation.select(query, prepared.document, operation_name),
+                    variable_values=variable_values, context_value=context_value,
+                    root_value=root_value, allowed_operation_types=allowed_operation_types,
+                    operation_extensions=operation_extensions)
         return await super().execute(query, variable_values, context_value, root_value,
                                      operation_name, allowed_operation_types,
                                      operation_extensions)

@@ -1,14 +1,17 @@
-"""How ``/graphql`` serves one HTTP request, around strawberry's view.
+"""The ``/graphql`` view: how one HTTP request is served, around strawberry's view.
 
-``HardenedGraphQL`` (the base of graph/app.py's ``ProductGraphQL``) adds, in this order:
+``ProductGraphQL`` adds, in this order:
 
 1. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
+   a multipart request (``searchByImage(image:)``) must carry a preflight header (CSRF)
+   and fit one image;
 2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT;
 3. batches: at most ``max_operations`` operations (1 = batching off), else 400
    TOO_MANY_OPERATIONS;
 4. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
-   the parse/limits/validation verdict of ``graph.documents.DocumentCache``, the cost
-   estimate — all before strawberry executes anything;
+   the parse/limits/validation verdict of ``graph.documents.DocumentCache`` and the cost
+   estimate, all before anything executes; the query is prepared and its operation
+   selected once, and both go to the plain path (graph/plain_execution.py);
 5. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
    error, and in production no "Did you mean" text and no internal error messages.
 
@@ -21,35 +24,46 @@ GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http.types import HTTPMethod
+from strawberry.schema import Schema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from graph.documents import DocumentCache
-from graph.limits import actual_cost, check_cost, estimate_cost, select_operation
+from graph.limits import actual_cost, check_cost, requested_cost
 from graph.metrics import observe_operation
-from graph.observability import current_stats, end_operation_span, operation_span
+from graph.observability import current_stats
 from graph.persisted import PersistedQueries
+from graph.plain_execution import PreparedOperation, execute_plain
 from graph.refusal import RequestRefused, refusal_response
 from graph.settings import Settings
+from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
+from resolvers.fetcher import ProductFetcher
+from resolvers.listings import MAX_IMAGE_BYTES
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
                411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+#: Headers a cross-site HTML form cannot send; one must accompany a multipart request.
+PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
+#: One image plus the operations and map fields.
+MAX_MULTIPART_BYTES = MAX_IMAGE_BYTES + 64 * 1024
 
 
 def strip_suggestions(message: str) -> str:
@@ -80,18 +94,23 @@ def finish_error(error: GraphQLError, *, production: bool) -> GraphQLError:
     return with_code(error, "BAD_USER_INPUT", message)
 
 
-class HardenedGraphQL(GraphQL[Context, None]):
-    """strawberry's ASGI view with productgraph's limits, modes and persisted queries."""
+class ProductGraphQL(GraphQL[Context, None]):
+    """strawberry's ASGI view with productgraph's per-request context, operation limits,
+    modes and persisted queries."""
 
-    def __init__(self, schema: Any, settings: Settings, *, persisted: PersistedQueries,
-                 **options: Any) -> None:
+    def __init__(self, schema: Schema, fetcher: ProductFetcher, settings: Settings,
+                 persisted: PersistedQueries | None = None) -> None:
         serving = settings.serving
+        #: The schema when it takes the plain path (``ProductGraphSchema.plain_path``).
+        self.plain_schema = schema if getattr(schema, "plain_path", False) else None
         production = settings.production
+        self.fetcher = fetcher
+        self.max_ids = settings.max_ids
         self.limits = serving.limits
         self.production = production
         self.suggestions = not production
         self.request_timeout_s = serving.request_timeout_s
-        self.persisted = persisted
+        self.persisted = persisted if persisted is not None else PersistedQueries()
         self.documents = DocumentCache(
             schema._schema, serving.limits, suggestions=self.suggestions,
             introspection=serving.switch("introspection", production))
@@ -99,7 +118,8 @@ class HardenedGraphQL(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if serving.switch("graphiql", production) else None,
             allow_queries_via_get=serving.switch("allow_get", production),
-            **options)
+            # The GraphQL multipart request spec carries `searchByImage(image:)`.
+            multipart_uploads_enabled=True)
 
     # -- the HTTP request -------------------------------------------------------------
 
@@ -132,6 +152,9 @@ class HardenedGraphQL(GraphQL[Context, None]):
         return refusal_response(refusal)
 
     def body_limit(self, scope: Scope) -> int:
+        for name, value in scope.get("headers", []):
+            if name == b"content-type" and value.startswith(b"multipart/"):
+                return max(MAX_MULTIPART_BYTES, self.limits.max_body_bytes)
         return self.limits.max_body_bytes
 
     def _limited_receive(self, scope: Scope, receive: Receive) -> Receive:
@@ -159,10 +182,31 @@ class HardenedGraphQL(GraphQL[Context, None]):
 
         return limited
 
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """CSRF and size guard for multipart. ``multipart/form-data`` is a "simple" content
+        type: a browser sends it cross-site from any page's form without a CORS preflight,
+        and this strawberry version does not check. So a multipart request must carry a
+        header no plain form can set (``Apollo-Require-Preflight`` or
+        ``X-Apollo-Operation-Name``, as Apollo clients send; ``GraphQL-Preflight``), which
+        forces the preflight; and its declared length must fit one image upload."""
+        headers = request.headers
+        if not any(headers.get(name) for name in PREFLIGHT_HEADERS):
+            raise HTTPException(400, "multipart requests must carry an "
+                                     "Apollo-Require-Preflight: true header (CSRF protection)")
+        try:
+            length = int(headers.get("content-length") or "")
+        except ValueError:
+            raise HTTPException(411, "multipart requests need a Content-Length") from None
+        if length > MAX_MULTIPART_BYTES:
+            raise HTTPException(413, f"multipart requests are at most {MAX_MULTIPART_BYTES} "
+                                     "bytes (one image of at most 5 MB)")
+        return await super().parse_multipart(request)
+
     def encode_json(self, data: object) -> bytes:
-        """Response bodies through orjson: about ten times faster than ``json.dumps`` on a
-        product page. The data holds only JSON types (scalars serialize to str, int, float,
-        bool); ``json.dumps`` stays for request bodies, whose big integers it keeps exact."""
+        """Response bodies through orjson, the fastest encoder measured on a product page
+        (bench/README.md). The data holds only JSON types (scalars serialize to str, int,
+        float, bool); ``json.dumps`` stays for request bodies, whose big integers it keeps
+        exact."""
         return orjson.dumps(data)
 
     # -- GraphiQL ----------------------------------------------------------------------
@@ -192,12 +236,8 @@ class HardenedGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        # The schema's PreparedDocumentExtension takes the document from this cache.
-        request.state.documents = self.documents
-        return await self.build_context(request, response)
-
-    async def build_context(self, request: Any, response: Any) -> Context:
-        raise NotImplementedError
+        return Context(fetcher=self.fetcher, registry=self.fetcher.registry,
+                       max_ids=self.max_ids, request=request, response=response)
 
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
@@ -219,8 +259,10 @@ class HardenedGraphQL(GraphQL[Context, None]):
             observe_operation(time.perf_counter() - started, [exc], None)
             return self._finish(ExecutionResult(
                 data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None)
-        requested = estimate_cost(prepared.document, request_data.operation_name,
-                                  request_data.variables)
+        operation = PreparedOperation.select(query, prepared.document,
+                                             request_data.operation_name)
+        requested = requested_cost(prepared.document, operation.operation,
+                                   request_data.variables)
         check_cost(requested, self.limits)
         if prepared.errors:
             observe_operation(time.perf_counter() - started, prepared.errors, None)
@@ -229,19 +271,42 @@ class HardenedGraphQL(GraphQL[Context, None]):
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
                 None)
 
-        operation = select_operation(prepared.document, request_data.operation_name)
-        name = operation.name.value if operation and operation.name else None
-        kind = operation.operation.value if operation else None
+        selected = operation.operation
+        name = selected.name.value if selected and selected.name else None
+        kind = selected.operation.value if selected else None
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
-        with operation_span(name, kind, stats) as span:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value,
-                dataclasses.replace(request_data, query=query))
+        with operation_span(name, kind, stats.request_id if stats else None) as span:
+            result = await self._execute(request_adapter.method, operation, context,
+                                         root_value, request_data)
             result = self._finish(result, requested)
             end_operation_span(span, result)
         return result
+
+    async def _execute(self, method: HTTPMethod, operation: PreparedOperation, context: Context,
+                       root_value: Any, request_data: Any) -> ExecutionResult:
+        """Run the prepared operation: the plain path when the schema allows it, else
+        strawberry's own ``execute``; strawberry's refusals as its view answers them."""
+        allowed = OperationType.from_http(method)
+        if not self.allow_queries_via_get and method == "GET":
+            allowed = allowed - {OperationType.QUERY}
+        try:
+            if self.plain_schema is not None:
+                return await execute_plain(
+                    self.plain_schema, operation, variable_values=request_data.variables,
+                    context_value=context, root_value=root_value,
+                    allowed_operation_types=allowed,
+                    operation_extensions=request_data.extensions)
+            return await self.schema.execute(
+                operation.query, root_value=root_value,
+                variable_values=request_data.variables, context_value=context,
+                operation_name=operation.name, allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions)
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason(method)) from exc
 
     def _finish(self, result: ExecutionResult, requested: int | None) -> ExecutionResult:
         if requested is not None:

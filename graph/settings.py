@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import overload
 
+from channels import alibaba, top, weidian
+from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
+from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
 
 
 class Secret:
@@ -46,7 +50,7 @@ class SettingsError(ValueError):
     """A configuration variable has a value the server cannot use."""
 
 
-SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
+SIGN_METHODS = top.SIGN_METHODS
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,34 @@ class TaobaoSettings:
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     session: Secret = field(default_factory=lambda: Secret(""))
     sign_method: str = "md5"
-    gateway_url: str = "https://gw.api.taobao.com/router/rest"
-    item_method: str = "taobao.item.seller.get"
-    batch_method: str = "taobao.items.seller.list.get"
+    gateway_url: str = top.DEFAULT_GATEWAY_URL
+    item_method: str = top.DEFAULT_ITEM_METHOD
+    batch_method: str = top.DEFAULT_BATCH_METHOD
     qps: float | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.app_key)
+
+    @classmethod
+    def from_env(cls, env: Environment) -> TaobaoSettings:
+        """Read ``PRODUCTGRAPH_TAOBAO_*``."""
+        taobao = cls(
+            app_key=env.text("TAOBAO_APP_KEY"),
+            app_secret=Secret(env.text("TAOBAO_APP_SECRET")),
+            session=Secret(env.text("TAOBAO_SESSION")),
+            sign_method=env.choice("TAOBAO_SIGN_METHOD", "md5", SIGN_METHODS,
+                                   f"must be one of {', '.join(SIGN_METHODS)}"),
+            gateway_url=env.text("TAOBAO_GATEWAY_URL") or cls.gateway_url,
+            item_method=env.text("TAOBAO_ITEM_METHOD") or cls.item_method,
+            # Set but empty means "no batch method": one call per item.
+            batch_method=env.text("TAOBAO_BATCH_METHOD", cls.batch_method),
+            qps=env.positive("TAOBAO_QPS", None),
+        )
+        if taobao.app_key and not taobao.app_secret:
+            raise SettingsError(
+                "PRODUCTGRAPH_TAOBAO_APP_KEY is set but PRODUCTGRAPH_TAOBAO_APP_SECRET is not")
+        return taobao
 
 
 @dataclass(frozen=True)
@@ -70,7 +94,7 @@ class Alibaba1688Settings:
     app_key: str = ""
     app_secret: Secret = field(default_factory=lambda: Secret(""))
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://gw.open.1688.com/openapi"
+    gateway_url: str = alibaba.DEFAULT_GATEWAY_URL
     aggregator_url: str = ""
     aggregator_token: Secret = field(default_factory=lambda: Secret(""))
     shop_id: str = ""
@@ -84,12 +108,39 @@ class Alibaba1688Settings:
     def uses_aggregator(self) -> bool:
         return bool(self.aggregator_url) and not self.app_key
 
+    @classmethod
+    def from_env(cls, env: Environment) -> Alibaba1688Settings:
+        """Read ``PRODUCTGRAPH_1688_*``."""
+        alibaba = cls(
+            app_key=env.text("1688_APP_KEY"),
+            app_secret=Secret(env.text("1688_APP_SECRET")),
+            access_token=Secret(env.text("1688_ACCESS_TOKEN")),
+            gateway_url=env.text("1688_GATEWAY_URL") or cls.gateway_url,
+            aggregator_url=env.text("1688_AGGREGATOR_URL"),
+            aggregator_token=Secret(env.text("1688_AGGREGATOR_TOKEN")),
+            shop_id=env.text("1688_SHOP_ID"),
+            qps=env.positive("1688_QPS", None),
+        )
+        if alibaba.app_key and not alibaba.app_secret:
+            raise SettingsError(
+                "PRODUCTGRAPH_1688_APP_KEY is set but PRODUCTGRAPH_1688_APP_SECRET is not")
+        return alibaba
+
 
 @dataclass(frozen=True)
 class WeidianSettings:
     access_token: Secret = field(default_factory=lambda: Secret(""))
-    gateway_url: str = "https://api.vdian.com/api"
+    gateway_url: str = weidian.DEFAULT_GATEWAY_URL
     qps: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment) -> WeidianSettings:
+        """Read ``PRODUCTGRAPH_WEIDIAN_*``."""
+        return cls(
+            access_token=Secret(env.text("WEIDIAN_ACCESS_TOKEN")),
+            gateway_url=env.text("WEIDIAN_GATEWAY_URL") or cls.gateway_url,
+            qps=env.positive("WEIDIAN_QPS", None),
+        )
 
 
 @dataclass(frozen=True)
@@ -100,52 +151,6 @@ class StandardSettings:
     token: Secret = field(default_factory=lambda: Secret(""))
     language: str = ""
     qps: float | None = None
-
-
-#: Seconds a cached part is fresh. Price and stock (CORE) and the SKU matrix change often;
-#: images, the description, the shop and the Tmall SPU rarely.
-DEFAULT_CACHE_TTL_S: dict[Part, float] = {
-    Part.CORE: 60.0, Part.VARIANTS: 60.0,
-    Part.MEDIA: 3600.0, Part.DESCRIPTION: 3600.0, Part.SELLER: 3600.0, Part.CATALOG: 3600.0,
-}
-#: Seconds a part may be served stale (past its TTL, while one refresh runs or while the
-#: upstream is down or banning us). Past this age it is fetched as if never cached.
-DEFAULT_CACHE_MAX_AGE_S: dict[Part, float] = {
-    Part.CORE: 900.0, Part.VARIANTS: 900.0,
-    Part.MEDIA: 86400.0, Part.DESCRIPTION: 86400.0, Part.SELLER: 86400.0,
-    Part.CATALOG: 86400.0,
-}
-
-
-@dataclass(frozen=True)
-class CacheSettings:
-    """The shared part cache: ``url`` empty or ``memory://`` = in process, ``redis://…`` =
-    shared by every worker and instance, ``off`` = no cache (coalescing still applies).
-    ``url`` may carry a Redis password, so it is left out of the ``repr``."""
-
-    url: str = field(default="", repr=False)
-    ttl_s: dict[Part, float] = field(default_factory=lambda: dict(DEFAULT_CACHE_TTL_S))
-    max_age_s: dict[Part, float] = field(
-        default_factory=lambda: dict(DEFAULT_CACHE_MAX_AGE_S))
-    #: Seconds a "no such product" answer is remembered (0: never).
-    not_found_ttl_s: float = 30.0
-    #: Bound of the in-process cache, in parts (LRU eviction past it).
-    max_entries: int = 100_000
-    #: A Redis operation slower than this is abandoned and the cache bypassed.
-    timeout_s: float = 0.05
-
-    @property
-    def backend(self) -> str:
-        """``memory``, ``redis`` or ``off``."""
-        if self.url.lower() in ("off", "none", "disabled"):
-            return "off"
-        if self.url.startswith(("redis://", "rediss://", "unix://")):
-            return "redis"
-        return "memory"
-
-    @property
-    def redis_url(self) -> str | None:
-        return self.url if self.backend == "redis" else None
 
 
 #: The default deadline is at most this long, unless one attempt alone takes longer.
@@ -164,9 +169,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    cache_url: str = ""
     #: One attempt of an upstream call (httpx's connect/read/write/pool timeout).
-    upstream_timeout_s: float = 10.0
+    upstream_timeout_s: float = DEFAULT_TIMEOUT_S
     #: One logical upstream call, every attempt and backoff included; ``None``: derived
     #: from the timeout (``default_upstream_deadline``).
     upstream_deadline_s: float | None = None
@@ -192,117 +196,120 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read every ``PRODUCTGRAPH_*`` variable; raise ``SettingsError`` naming a bad one."""
-        env = os.environ if environ is None else environ
-
-        def get(name: str, default: str = "") -> str:
-            return env.get(f"PRODUCTGRAPH_{name}", default).strip()
-
-        def number(name: str, default: float | None, kind: type = float) -> float | None:
-            raw = get(name)
-            if not raw:
-                return default
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise SettingsError(f"PRODUCTGRAPH_{name} must be a number, got {raw!r}") from None
-            if value <= 0:
-                raise SettingsError(f"PRODUCTGRAPH_{name} must be positive, got {raw!r}")
-            return float(value)
-
-        sign_method = get("TAOBAO_SIGN_METHOD", "md5").lower()
-        if sign_method not in SIGN_METHODS:
-            raise SettingsError(
-                f"PRODUCTGRAPH_TAOBAO_SIGN_METHOD must be one of {', '.join(SIGN_METHODS)}; "
-                f"got {sign_method!r}"
-            )
-        mode = get("ENV", "development").lower()
-        if mode not in ("development", "production"):
-            raise SettingsError(
-                f"PRODUCTGRAPH_ENV must be development or production; got {mode!r}"
-            )
-        taobao = TaobaoSettings(
-            app_key=get("TAOBAO_APP_KEY"),
-            app_secret=Secret(get("TAOBAO_APP_SECRET")),
-            session=Secret(get("TAOBAO_SESSION")),
-            sign_method=sign_method,
-            gateway_url=get("TAOBAO_GATEWAY_URL") or TaobaoSettings.gateway_url,
-            item_method=get("TAOBAO_ITEM_METHOD") or TaobaoSettings.item_method,
-            # Set but empty means "no batch method": one call per item.
-            batch_method=env.get("PRODUCTGRAPH_TAOBAO_BATCH_METHOD",
-                                 TaobaoSettings.batch_method).strip(),
-            qps=number("TAOBAO_QPS", None),
-        )
-        if taobao.app_key and not taobao.app_secret:
-            raise SettingsError(
-                "PRODUCTGRAPH_TAOBAO_APP_KEY is set but PRODUCTGRAPH_TAOBAO_APP_SECRET is not"
-            )
-        alibaba = Alibaba1688Settings(
-            app_key=get("1688_APP_KEY"),
-            app_secret=Secret(get("1688_APP_SECRET")),
-            access_token=Secret(get("1688_ACCESS_TOKEN")),
-            gateway_url=get("1688_GATEWAY_URL") or Alibaba1688Settings.gateway_url,
-            aggregator_url=get("1688_AGGREGATOR_URL"),
-            aggregator_token=Secret(get("1688_AGGREGATOR_TOKEN")),
-            shop_id=get("1688_SHOP_ID"),
-            qps=number("1688_QPS", None),
-        )
-        if alibaba.app_key and not alibaba.app_secret:
-            raise SettingsError(
-                "PRODUCTGRAPH_1688_APP_KEY is set but PRODUCTGRAPH_1688_APP_SECRET is not"
-            )
-        weidian = WeidianSettings(
-            access_token=Secret(get("WEIDIAN_ACCESS_TOKEN")),
-            gateway_url=get("WEIDIAN_GATEWAY_URL") or WeidianSettings.gateway_url,
-            qps=number("WEIDIAN_QPS", None),
-        )
+        env = Environment(os.environ if environ is None else environ)
+        taobao = TaobaoSettings.from_env(env)
+        mode = env.choice("ENV", "development", ("development", "production"),
+                          "must be development or production")
+        alibaba = Alibaba1688Settings.from_env(env)
+        weidian = WeidianSettings.from_env(env)
         standard = StandardSettings(
-            url=get("STANDARD_URL").rstrip("/"),
-            token=Secret(get("STANDARD_TOKEN")),
-            language=get("STANDARD_LANGUAGE"),
-            qps=number("STANDARD_QPS", None),
+            url=env.text("STANDARD_URL").rstrip("/"),
+            token=Secret(env.text("STANDARD_TOKEN")),
+            language=env.text("STANDARD_LANGUAGE"),
+            qps=env.positive("STANDARD_QPS", None),
         )
-        workers = number("WORKERS", 1, int)
-        port = number("PORT", 8000, int)
-        timeout = number("UPSTREAM_TIMEOUT", 10.0)
-        deadline = number("UPSTREAM_DEADLINE", None)
-        cache = _cache_settings(get, number)
         return cls(
             env=mode,
-            host=get("HOST", "127.0.0.1"),
-            port=int(port or 8000),
-            workers=int(workers or 1),
-            cache_url=get("CACHE_URL"),
-            upstream_timeout_s=float(timeout or 10.0),
-            upstream_deadline_s=deadline,
+            host=env.text("HOST", "127.0.0.1"),
+            workers=env.count("WORKERS", 1),
+            port=env.count("PORT", 8000),
+            upstream_timeout_s=env.positive("UPSTREAM_TIMEOUT", DEFAULT_TIMEOUT_S),
+            upstream_deadline_s=env.positive("UPSTREAM_DEADLINE", None),
             taobao=taobao,
             alibaba_1688=alibaba,
             weidian=weidian,
             standard=standard,
-            cache=cache,
-            serving=_serving_settings(get, number),
+            cache=_cache_settings(env),
+            serving=_serving_settings(env),
         )
 
 
-def _cache_settings(get: Callable[..., str], number: Callable[..., float | None]
-                    ) -> CacheSettings:
-    url = get("CACHE_URL")
+class Environment:
+    """The ``PRODUCTGRAPH_*`` variables, read by type. A text variable that is set counts
+    even when empty; a number or a switch that is empty counts as unset (its default).
+    Every error names the variable."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, default: str = "") -> str:
+        return self.environ.get(f"PRODUCTGRAPH_{name}", default).strip()
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...], rule: str) -> str:
+        value = self.text(name, default).lower()
+        if value not in choices:
+            raise SettingsError(f"PRODUCTGRAPH_{name} {rule}; got {value!r}")
+        return value
+
+    def _number(self, name: str, kind: Callable[[str], float]) -> tuple[str, float] | None:
+        raw = self.text(name)
+        if not raw:
+            return None
+        try:
+            return raw, kind(raw)
+        except ValueError:
+            raise SettingsError(f"PRODUCTGRAPH_{name} must be a number, got {raw!r}") from None
+
+    @overload
+    def positive(self, name: str, default: float) -> float: ...
+    @overload
+    def positive(self, name: str, default: None) -> float | None: ...
+
+    def positive(self, name: str, default: float | None) -> float | None:
+        """A number above 0."""
+        read = self._number(name, float)
+        if read is None:
+            return default
+        raw, value = read
+        if value <= 0:
+            raise SettingsError(f"PRODUCTGRAPH_{name} must be positive, got {raw!r}")
+        return value
+
+    def count(self, name: str, default: int, *, zero: bool = False) -> int:
+        """A whole number above 0 (or 0 too, with ``zero``)."""
+        read = self._number(name, int)
+        if read is None:
+            return default
+        raw, value = read
+        if value < 0 or (value == 0 and not zero):
+            raise SettingsError(f"PRODUCTGRAPH_{name} must be positive, got {raw!r}")
+        return int(value)
+
+    def switch(self, name: str) -> bool | None:
+        """true/false (1/0, yes/no, on/off); ``None`` when unset."""
+        raw = self.text(name).lower()
+        if not raw:
+            return None
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"PRODUCTGRAPH_{name} must be true or false, got {raw!r}")
+
+    def items(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list, blanks dropped."""
+        return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+
+def _cache_settings(env: Environment) -> CacheSettings:
+    url = env.text("CACHE_URL")
     if url and "://" not in url and url.lower() not in ("off", "none", "disabled"):
         raise SettingsError(
             "PRODUCTGRAPH_CACHE_URL must be memory://, redis://host:port/db or off; "
             f"got {url.split('@')[-1]!r}")
     ttl: dict[Part, float] = {}
     max_age: dict[Part, float] = {}
-    global_max_age = number("CACHE_MAX_AGE", None)
+    global_max_age = env.positive("CACHE_MAX_AGE", None)
     for part in Part:
         name = part.value.upper()
-        ttl[part] = number(f"CACHE_TTL_{name}", DEFAULT_CACHE_TTL_S[part]) or 0.0
+        ttl[part] = env.positive(f"CACHE_TTL_{name}", DEFAULT_CACHE_TTL_S[part])
         default_age = max(global_max_age or DEFAULT_CACHE_MAX_AGE_S[part], ttl[part])
-        max_age[part] = number(f"CACHE_MAX_AGE_{name}", default_age) or 0.0
+        max_age[part] = env.positive(f"CACHE_MAX_AGE_{name}", default_age)
         if max_age[part] < ttl[part]:
             raise SettingsError(
                 f"PRODUCTGRAPH_CACHE_MAX_AGE_{name} ({max_age[part]:g} s) must be at least "
                 f"PRODUCTGRAPH_CACHE_TTL_{name} ({ttl[part]:g} s)")
-    raw_nf = get("CACHE_TTL_NOT_FOUND")
+    raw_nf = env.text("CACHE_TTL_NOT_FOUND")
     try:
         not_found = float(raw_nf) if raw_nf else CacheSettings.not_found_ttl_s
     except ValueError:
@@ -312,11 +319,10 @@ def _cache_settings(get: Callable[..., str], number: Callable[..., float | None]
     if not_found < 0:
         raise SettingsError(
             f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be 0 or more, got {raw_nf!r}")
-    entries = number("CACHE_MAX_ENTRIES", CacheSettings.max_entries, int)
-    timeout_ms = number("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000)
-    return CacheSettings(url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
-                         max_entries=int(entries or CacheSettings.max_entries),
-                         timeout_s=float(timeout_ms or 50.0) / 1000)
+    return CacheSettings(
+        url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
+        max_entries=env.count("CACHE_MAX_ENTRIES", CacheSettings.max_entries),
+        timeout_s=env.positive("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000) / 1000)
 
 
 PERSISTED_QUERY_MODES = ("off", "apq", "safelist")
@@ -347,54 +353,35 @@ class ServingSettings:
         return (not production) if value is None else value
 
 
-def _serving_settings(get: Callable[..., str], number: Callable[..., float | None]
-                      ) -> ServingSettings:
-    def flag(name: str) -> bool | None:
-        raw = get(name).lower()
-        if not raw:
-            return None
-        if raw in ("1", "true", "yes", "on"):
-            return True
-        if raw in ("0", "false", "no", "off"):
-            return False
-        raise SettingsError(f"PRODUCTGRAPH_{name} must be true or false, got {raw!r}")
-
-    def count(name: str, default: int) -> int:
-        return int(number(name, default, int) or default)
-
+def _serving_settings(env: Environment) -> ServingSettings:
     base = OperationLimits()
     limits = OperationLimits(
-        max_body_bytes=count("MAX_BODY_BYTES", base.max_body_bytes),
-        max_tokens=count("MAX_TOKENS", base.max_tokens),
-        max_depth=count("MAX_DEPTH", base.max_depth),
-        max_aliases=count("MAX_ALIASES", base.max_aliases),
-        max_root_fields=count("MAX_ROOT_FIELDS", base.max_root_fields),
-        max_directives=count("MAX_DIRECTIVES", base.max_directives),
-        max_operations=count("MAX_OPERATIONS", base.max_operations),
-        max_cost=count("MAX_COST", base.max_cost),
+        max_body_bytes=env.count("MAX_BODY_BYTES", base.max_body_bytes),
+        max_tokens=env.count("MAX_TOKENS", base.max_tokens),
+        max_depth=env.count("MAX_DEPTH", base.max_depth),
+        max_aliases=env.count("MAX_ALIASES", base.max_aliases),
+        max_root_fields=env.count("MAX_ROOT_FIELDS", base.max_root_fields),
+        max_directives=env.count("MAX_DIRECTIVES", base.max_directives),
+        max_operations=env.count("MAX_OPERATIONS", base.max_operations),
+        max_cost=env.count("MAX_COST", base.max_cost),
     )
-    mode = get("PERSISTED_QUERIES", "apq").lower()
-    if mode not in PERSISTED_QUERY_MODES:
-        raise SettingsError(
-            f"PRODUCTGRAPH_PERSISTED_QUERIES must be one of {', '.join(PERSISTED_QUERY_MODES)}; "
-            f"got {mode!r}")
-    manifest = get("PERSISTED_QUERIES_MANIFEST")
+    mode = env.choice("PERSISTED_QUERIES", "apq", PERSISTED_QUERY_MODES,
+                      f"must be one of {', '.join(PERSISTED_QUERY_MODES)}")
+    manifest = env.text("PERSISTED_QUERIES_MANIFEST")
     if mode == "safelist" and not manifest:
         raise SettingsError("PRODUCTGRAPH_PERSISTED_QUERIES=safelist needs "
                             "PRODUCTGRAPH_PERSISTED_QUERIES_MANIFEST (a manifest JSON file)")
-    raw_rate = get("RATE_LIMIT_PER_MINUTE")
-    rate = count("RATE_LIMIT_PER_MINUTE", 1) if raw_rate and raw_rate != "0" else 0
     return ServingSettings(
         limits=limits,
-        introspection=flag("INTROSPECTION"),
-        graphiql=flag("GRAPHIQL"),
-        allow_get=flag("ALLOW_GET"),
-        api_keys=tuple(Secret(k.strip()) for k in get("API_KEYS").split(",") if k.strip()),
-        rate_limit_per_minute=rate,
-        cors_origins=tuple(o.strip() for o in get("CORS_ORIGINS").split(",") if o.strip()),
+        introspection=env.switch("INTROSPECTION"),
+        graphiql=env.switch("GRAPHIQL"),
+        allow_get=env.switch("ALLOW_GET"),
+        api_keys=tuple(Secret(key) for key in env.items("API_KEYS")),
+        rate_limit_per_minute=env.count("RATE_LIMIT_PER_MINUTE", 0, zero=True),
+        cors_origins=env.items("CORS_ORIGINS"),
         persisted_queries=mode,
         persisted_queries_manifest=manifest,
-        persisted_queries_cache_size=count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
-        request_timeout_s=float(number("REQUEST_TIMEOUT", 30.0) or 30.0),
-        shutdown_timeout_s=float(number("SHUTDOWN_TIMEOUT", 30.0) or 30.0),
+        persisted_queries_cache_size=env.count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
+        request_timeout_s=env.positive("REQUEST_TIMEOUT", 30.0),
+        shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
     )

@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from channels import model
-from channels import variants as selection
 from channels.pricing import price_for_quantity
+from channels.variants import (
+    Choice,
+    first_available_variant,
+    is_available,
+    value_availability,
+    variant_by_selected_options,
+)
 from graph.values import (
     Attribute,
     Category,
@@ -49,8 +55,8 @@ if TYPE_CHECKING:
     from resolvers.context import Context
 
 
-def _choices(inputs: Sequence[SelectedOptionInput] | None) -> list[selection.Choice]:
-    return [selection.Choice(i.name, i.value) for i in inputs or ()]
+def _choices(inputs: Sequence[SelectedOptionInput] | None) -> list[Choice]:
+    return [Choice(i.name, i.value) for i in inputs or ()]
 
 
 @strawberry.interface(description="An object with a globally unique id.")
@@ -156,7 +162,7 @@ class Variant(Node):
 
     @strawberry.field(description="True when the variant can be bought now (stock above 0).")
     def available_for_sale(self) -> bool:
-        return selection.is_available(self.record)
+        return is_available(self.record)
 
     @strawberry.field(description="The variant's own image (usually its colour's photo).")
     def image(self) -> Image | None:
@@ -383,7 +389,7 @@ class Product(Node):
         for option in variant_set.options:
             values = []
             for value in option.values:
-                available, first = selection.value_availability(
+                available, first = value_availability(
                     variant_set, option.name, value.name, choices)
                 values.append(ProductOptionValue(
                     name=value.name, translated_name=value.translated_name,
@@ -400,7 +406,7 @@ class Product(Node):
     def variants(self, only_available: Annotated[bool, strawberry.argument(
             description="Only variants in stock.")] = False) -> list[Variant]:
         return [Variant(record=v, product=self.record) for v in self._variant_set().variants
-                if not only_available or selection.is_available(v)]
+                if not only_available or is_available(v)]
 
     @strawberry.field(description="The variant with exactly these options, sold out or not; "
                                   "null when none matches.")
@@ -412,7 +418,7 @@ class Product(Node):
         case_insensitive_match: Annotated[bool, strawberry.argument(
             description="Match names and values regardless of case.")] = False,
     ) -> Variant | None:
-        return self._variant(selection.variant_by_selected_options(
+        return self._variant(variant_by_selected_options(
             self._variant_set(), _choices(selected_options),
             ignore_unknown_options=ignore_unknown_options,
             case_insensitive=case_insensitive_match))
@@ -424,9 +430,9 @@ class Product(Node):
     ) -> Variant | None:
         variant_set = self._variant_set()
         choices = _choices(selected_options)
-        exact = selection.variant_by_selected_options(variant_set, choices,
+        exact = variant_by_selected_options(variant_set, choices,
                                                       ignore_unknown_options=True)
-        return self._variant(exact or selection.first_available_variant(variant_set, choices))
+        return self._variant(exact or first_available_variant(variant_set, choices))
 
     @strawberry.field(description="Units in stock over all variants; null when unknown.")
     def total_stock(self) -> int | None:

@@ -1,11 +1,16 @@
 """Build one adapter per upstream from the settings: the real gateway where credentials are
-configured, the bundled sandbox (in process, through ``httpx.ASGITransport``) where not."""
+configured, the bundled sandbox (in process, through ``httpx.ASGITransport``) where not.
+
+``bundled_sandbox`` is graph/'s one door to the sandbox package, imported only when a
+channel has no credentials (or for ``productgraph sandbox``): a worker with every
+credential set never builds the sandbox's catalogs.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,14 +21,61 @@ from channels.policy import UpstreamPolicy, default_policy
 from channels.standard import StandardAdapter
 from channels.top import TopAdapter
 from channels.weidian import WeidianAdapter
-from graph.settings import Secret, Settings
-from sandbox import credentials as sandbox
-from sandbox.app import create_sandbox_app
+from graph.settings import (
+    Alibaba1688Settings,
+    Environment,
+    Settings,
+    TaobaoSettings,
+    WeidianSettings,
+)
 
 SANDBOX_ORIGIN = "http://sandbox.invalid"
 #: The in-process sandbox's budget when no ``PRODUCTGRAPH_<CHANNEL>_QPS`` is set: generous,
 #: so tests and benchmarks are throttled only when they ask for it.
 SANDBOX_QPS = 10_000.0
+
+
+@dataclasses.dataclass(frozen=True)
+class BundledSandbox:
+    """The bundled sandbox gateway (sandbox/), as graph/ uses it."""
+
+    #: The ``PRODUCTGRAPH_*`` variables that point every channel at it, with its credentials.
+    environment: dict[str, str]
+    #: Its standard-model aggregator: the searcher of the channels in sandbox mode.
+    search_url: str
+    search_token: str
+    #: Builds the gateway's ASGI app (keywords: ``sandbox.state.Faults``' fields).
+    create_app: Callable[..., Any]
+
+
+def bundled_sandbox(origin: str = SANDBOX_ORIGIN) -> BundledSandbox:
+    """The sandbox served at ``origin``. The only place graph/ imports the sandbox package;
+    its catalogs are built when the first app is."""
+    from sandbox import credentials
+
+    def create_app(**faults: Any) -> Any:
+        from sandbox.app import create_sandbox_app
+        from sandbox.state import Faults
+
+        return create_sandbox_app(Faults(**faults))
+
+    return BundledSandbox(environment=credentials.environment(origin),
+                          search_url=origin + credentials.STANDARD_PATH,
+                          search_token=credentials.STANDARD_TOKEN, create_app=create_app)
+
+
+ChannelSettings = TypeVar("ChannelSettings", TaobaoSettings, Alibaba1688Settings,
+                          WeidianSettings)
+
+
+def overlaid(current: ChannelSettings, environment: dict[str, str]) -> ChannelSettings:
+    """``current`` with what ``environment`` sets for its channel (credentials, gateway);
+    the rest (sign method, item methods, QPS) stays as configured."""
+    given = type(current).from_env(Environment(environment))
+    default = type(current)()
+    return dataclasses.replace(current, **{
+        f.name: getattr(given, f.name) for f in dataclasses.fields(current)
+        if getattr(given, f.name) != getattr(default, f.name)})
 
 
 def upstream_policy(qps: float | None, upstream: str, *, sandboxed: bool,
@@ -52,12 +104,19 @@ def build_registry(settings: Settings,
     with ``redis`` (a ``redis.asyncio.Redis``, the cache's when ``PRODUCTGRAPH_CACHE_URL`` is
     Redis) the budgets and bans are shared by every worker and instance.
     """
+    sandbox: BundledSandbox | None = None
     transport: httpx.AsyncBaseTransport | None = None
+
+    def the_sandbox() -> BundledSandbox:
+        nonlocal sandbox
+        if sandbox is None:
+            sandbox = bundled_sandbox()
+        return sandbox
 
     def sandboxed() -> httpx.AsyncBaseTransport:
         nonlocal transport
         if transport is None:
-            transport = sandbox_transport or httpx.ASGITransport(app=create_sandbox_app())
+            transport = sandbox_transport or httpx.ASGITransport(app=the_sandbox().create_app())
         return transport
 
     timeout = settings.upstream_timeout_s
@@ -74,10 +133,7 @@ def build_registry(settings: Settings,
     if top.configured or not settings.standard.url:
         live = top.configured
         if not live:
-            top = dataclasses.replace(top, app_key=sandbox.TOP_APP_KEY,
-                          app_secret=Secret(sandbox.TOP_APP_SECRET),
-                          session=Secret(sandbox.TOP_SESSION),
-                          gateway_url=SANDBOX_ORIGIN + sandbox.TOP_PATH)
+            top = overlaid(top, the_sandbox().environment)
         adapters.append(TopAdapter(
             app_key=top.app_key, app_secret=top.app_secret.value,
             session=top.session.value or None, sign_method=top.sign_method,
@@ -95,10 +151,7 @@ def build_registry(settings: Settings,
     elif ali.uses_open_platform or not settings.standard.url:
         live = ali.uses_open_platform
         if not live:
-            ali = dataclasses.replace(ali, app_key=sandbox.AOP_APP_KEY,
-                          app_secret=Secret(sandbox.AOP_APP_SECRET),
-                          access_token=Secret(sandbox.AOP_ACCESS_TOKEN),
-                          gateway_url=SANDBOX_ORIGIN + sandbox.AOP_PATH)
+            ali = overlaid(ali, the_sandbox().environment)
         adapters.append(Alibaba1688OpenAdapter(
             app_key=ali.app_key, app_secret=ali.app_secret.value,
             access_token=ali.access_token.value, gateway_url=ali.gateway_url, timeout_s=timeout,
@@ -109,8 +162,7 @@ def build_registry(settings: Settings,
     if wd.access_token or not settings.standard.url:
         live = bool(wd.access_token)
         if not live:
-            wd = dataclasses.replace(wd, access_token=Secret(sandbox.WEIDIAN_ACCESS_TOKEN),
-                         gateway_url=SANDBOX_ORIGIN + sandbox.WEIDIAN_PATH)
+            wd = overlaid(wd, the_sandbox().environment)
         adapters.append(WeidianAdapter(
             access_token=wd.access_token.value, gateway_url=wd.gateway_url,
             timeout_s=timeout, policy=policy_of(wd.qps, "weidian", sandboxed=not live),
@@ -130,11 +182,12 @@ def build_registry(settings: Settings,
         if rest:
             adapters.append(aggregator.for_channels(rest))
     return ChannelRegistry(adapters, searchers=_searchers(
-        settings, sandboxed, aggregator, timeout_s=timeout, redis=redis,
+        settings, the_sandbox, sandboxed, aggregator, timeout_s=timeout, redis=redis,
         sandbox_policy=policy_of(std.qps, "standard", sandboxed=True)))
 
 
-def _searchers(settings: Settings, sandboxed: Callable[[], httpx.AsyncBaseTransport],
+def _searchers(settings: Settings, the_sandbox: Callable[[], BundledSandbox],
+               sandboxed: Callable[[], httpx.AsyncBaseTransport],
                aggregator: StandardAdapter | None, *, timeout_s: float, redis: Any,
                sandbox_policy: UpstreamPolicy) -> dict[Channel, Searchable]:
     """Who answers ``search``/``searchByImage`` per channel. The official gateways we use
@@ -153,8 +206,9 @@ def _searchers(settings: Settings, sandboxed: Callable[[], httpx.AsyncBaseTransp
     ) if not configured]
     if not in_sandbox:
         return {}
+    sandbox = the_sandbox()
     searcher = StandardAdapter(
-        base_url=SANDBOX_ORIGIN + sandbox.STANDARD_PATH, token=sandbox.STANDARD_TOKEN,
+        base_url=sandbox.search_url, token=sandbox.search_token,
         channels=tuple(in_sandbox), transport=sandboxed(), timeout_s=timeout_s,
         policy=sandbox_policy, redis=redis)
     return dict.fromkeys(in_sandbox, searcher)

@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from graphql import GraphQLError
 
-from channels.errors import CapabilityNotSupported, ChannelError
-from channels.model import Channel, Part, ProductRecord
-from channels.standard import ListingPage
-from channels.top import ONSALE_MAX_PAGE_SIZE, TopAdapter
+from channels.errors import ChannelError
+from channels.model import Channel, ListingPage, Part, ProductRecord
 from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
 from resolvers.errors import UserInputError, to_graphql_error
@@ -307,30 +305,25 @@ async def resolve_shop_products(
     if channel not in SHOP_CHANNELS:
         raise UserInputError(f"`channel` must be TAOBAO or TMALL for shopProducts (the TOP "
                              f"seller listing); got {channel.name}", argument="channel")
-    check_first(first, ONSALE_MAX_PAGE_SIZE)
+    try:
+        lister = info.context.registry.shop_lister(channel)
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument="channel") from exc
+    check_first(first, lister.max_page_size)
     since = _aware(modified_since, "modifiedSince")
     until = _aware(modified_until, "modifiedUntil")
     if since is not None and until is not None and since >= until:
         raise UserInputError("`modifiedSince` must be before `modifiedUntil`",
                              argument="modifiedSince")
-    try:
-        adapter = info.context.registry.adapter(channel)
-    except ChannelError as exc:
-        raise to_graphql_error(exc, argument="channel") from exc
-    if not isinstance(adapter, TopAdapter):
-        raise to_graphql_error(CapabilityNotSupported(
-            f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
-            "for it cannot list a shop", channel=channel), argument="channel")
     # TOP bounds ``modified`` inclusively to the second; the API's window is [since, until).
     start = _whole_second_ceil(since) if since else None
     end = _whole_second_ceil(until) - timedelta(seconds=1) if until else None
     keyword = (query or "").strip()
 
     async def fetch(page: int, size: int) -> ListingPage:
-        found = await adapter.list_onsale(channel, page_no=page, page_size=size,
-                                          query=keyword or None, start_modified=start,
-                                          end_modified=end, order_by=order_by)
-        return ListingPage(items=found.items, total=found.total, page=page, page_size=size)
+        return await lister.list_onsale(channel, page_no=page, page_size=size,
+                                        query=keyword or None, start_modified=start,
+                                        end_modified=end, order_by=order_by)
 
     key = fingerprint("shop", channel.value, keyword, start, end, order_by)
     return await listing(info, fetch, first=first, after=after, query=key,

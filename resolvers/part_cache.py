@@ -28,7 +28,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -38,9 +38,51 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from channels.model import Channel, Part
-from graph.settings import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
 
 log = logging.getLogger("productgraph.cache")
+
+#: Seconds a cached part is fresh. Price and stock (CORE) and the SKU matrix change often;
+#: images, the description, the shop and the Tmall SPU rarely.
+DEFAULT_CACHE_TTL_S: dict[Part, float] = {
+    Part.CORE: 60.0, Part.VARIANTS: 60.0,
+    Part.MEDIA: 3600.0, Part.DESCRIPTION: 3600.0, Part.SELLER: 3600.0, Part.CATALOG: 3600.0,
+}
+#: Seconds a part may be served stale (past its TTL, while one refresh runs or while the
+#: upstream is down or banning us). Past this age it is fetched as if never cached.
+DEFAULT_CACHE_MAX_AGE_S: dict[Part, float] = {
+    Part.CORE: 900.0, Part.VARIANTS: 900.0,
+    Part.MEDIA: 86400.0, Part.DESCRIPTION: 86400.0, Part.SELLER: 86400.0,
+    Part.CATALOG: 86400.0,
+}
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The shared part cache (``PRODUCTGRAPH_CACHE_*``, read by graph/settings.py):
+    ``url`` empty or ``memory://`` = in process, ``redis://…`` = shared by every worker and
+    instance, ``off`` = no cache (coalescing still applies). ``url`` may carry a Redis
+    password, so it is left out of the ``repr``."""
+
+    url: str = field(default="", repr=False)
+    ttl_s: dict[Part, float] = field(default_factory=lambda: dict(DEFAULT_CACHE_TTL_S))
+    max_age_s: dict[Part, float] = field(
+        default_factory=lambda: dict(DEFAULT_CACHE_MAX_AGE_S))
+    #: Seconds a "no such product" answer is remembered (0: never).
+    not_found_ttl_s: float = 30.0
+    #: Bound of the in-process cache, in parts (LRU eviction past it).
+    max_entries: int = 100_000
+    #: A Redis operation slower than this is abandoned and the cache bypassed.
+    timeout_s: float = 0.05
+
+    @property
+    def backend(self) -> str:
+        """``memory``, ``redis`` or ``off``."""
+        if self.url.lower() in ("off", "none", "disabled"):
+            return "off"
+        if self.url.startswith(("redis://", "rediss://", "unix://")):
+            return "redis"
+        return "memory"
+
 
 CACHE_REQUESTS = Counter(
     "productgraph_cache_requests",

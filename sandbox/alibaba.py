@@ -1,6 +1,6 @@
 """The two 1688 upstreams over the sandbox 1688 catalog: the AOP gateway and the aggregator.
 
-**AOP** (protocols/README.md §2): ``GET|POST /openapi/param2/{ver}/{ns}/{api}/{appKey}``,
+**AOP** (docs/protocols.md §2): ``GET|POST /openapi/param2/{ver}/{ns}/{api}/{appKey}``,
 params from the query and the form together. Checks in the live gateway's observed order
 (§2.4, §2.7): app key → ``_aop_signature`` (official variant: sorted ``key+value`` strings)
 → API exists → ``access_token`` (HTTP 401) → ACL → required params. Gateway failures are

@@ -87,16 +87,6 @@ ITEM_CATS[1512]["features"] = [{"attr_key": "udsaleprop", "attr_value": "1"}]
 ITEM_CATS[50012286]["features"] = [{"attr_key": "udsaleprop", "attr_value": "1"}]
 
 
-def category_path(cid: int) -> str:
-    """``"Women's Clothing > T-shirt"``: the names from the root down to ``cid``."""
-    names: list[str] = []
-    cat = ITEM_CATS.get(cid)
-    while cat is not None:
-        names.append(cat["name"])
-        cat = ITEM_CATS.get(cat["parent_cid"])
-    return " > ".join(reversed(names))
-
-
 # ---------------------------------------------------------------------------------------
 # Vocabulary for generated items.
 

@@ -1,6 +1,6 @@
 """The sandbox's Weidian catalog: 62 items from a fixed seed, the same on every start.
 
-Item 1872265566 is the recorded ``vdian.item.get`` fixture (protocols/fixtures), item
+Item 1872265566 is the recorded ``vdian.item.get`` fixture (tests/fixtures/weidian), item
 1872265599 a colour x size item whose black XL is sold out; the rest are
 generated shop items: Chinese names, images on si.geilicdn.com, 0–20 SKUs whose titles use
 all three spellings the adapter understands (``原味``, ``红色 XL``, ``颜色:红色;尺码:XL``),
@@ -90,7 +90,7 @@ _ADJECTIVES = ("新款", "爆款", "限量", "经典", "手工", "原创", "包�
 
 
 def _nougat_fixture() -> WeidianItem:
-    """The recorded protocols/fixtures/vdian_item_get.json item, field for field."""
+    """The recorded tests/fixtures/weidian/vdian_item_get.json item, field for field."""
     return WeidianItem(
         itemid="1872265566", item_name="Homemade Nougat 牛轧糖", price=Decimal("35.00"),
         stock=20, merchant_code="NG-01",
@@ -177,9 +177,6 @@ def _black_xl_sold_out() -> WeidianItem:
         skus=skus, shop=SHOPS[1], category_id="16", category_name="女装/女士精品", sales=7,
         listed_at=datetime(2024, 5, 1, 10, 0, tzinfo=SHANGHAI))
 
-
-#: Item ``1872265599``: black XL sold out (variant selection tests).
-BLACK_XL_ITEM_ID = "1872265599"
 
 ITEMS: dict[str, WeidianItem] = {
     item.itemid: item for item in (_nougat_fixture(), _black_xl_sold_out(), *_generate(60))

@@ -1,6 +1,6 @@
 """The TOP gateway emulator: ``/router/rest`` as Taobao Open Platform answers it.
 
-Follows the protocol notes (``protocols/README.md`` §1): params are read from the query
+Follows the protocol notes (``docs/protocols.md`` §1): params are read from the query
 string and the form body (urlencoded or multipart; file parts are neither params nor
 signed), checked in the gateway's order, and answered with HTTP 200 in the ``*_response``
 envelope (``simplify=false``, lists wrapped as ``{"skus": {"sku": [...]}}``) or the bare

@@ -1,4 +1,4 @@
-"""The vdian open API gateway (protocols/README.md §3) over the sandbox Weidian catalog.
+"""The vdian open API gateway (docs/protocols.md §3) over the sandbox Weidian catalog.
 
 ``GET`` (query) or ``POST`` (form) at ``WEIDIAN_PATH`` with ``public`` and ``param``, each a
 JSON string. Checks, in this order: both parameters present and JSON, ``access_token``,

@@ -1,94 +1,26 @@
-"""Start real processes on loopback ports for acceptance tests, and always stop them."""
+"""Start real processes on loopback ports for acceptance tests, and always stop them
+(sandbox/process.py, shared with bench/), in the repository's directory."""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-import httpx
+from sandbox import process
+from sandbox.process import free_port, productgraph, sandbox_env, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """Wait until ``url`` answers (any status), failing fast if the process died."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            out = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise RuntimeError(f"process exited with {process.returncode} before {url} "
-                               f"answered:\n{out[-4000:]}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout_s} s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, and kill what does not stop within 10 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+__all__ = ["ROOT", "free_port", "productgraph", "running", "sandbox_env", "stop",
+           "wait_for_http"]
 
 
 @contextlib.contextmanager
-def running(args: Sequence[str], *, ready_url: str, env: Mapping[str, str] | None = None,
-            cwd: Path = ROOT, timeout_s: float = 30.0,
-            log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``args`` until the block ends; ``ready_url`` must answer before it starts.
-
-    Output goes to a pipe the caller may read, or to ``log``: a server under load writes
-    more than an unread pipe holds, and would stall on it.
-    """
-    full_env = {**os.environ, **(env or {})}
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(log.open("wb")) if log else subprocess.PIPE
-        process = subprocess.Popen(list(args), cwd=cwd, env=full_env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-        try:
-            wait_for_http(ready_url, process, timeout_s)
-            yield process
-        finally:
-            stop(process)
-            if process.stdout:
-                process.stdout.close()
-
-
-def productgraph(*args: str) -> list[str]:
-    """The ``productgraph`` console script of this interpreter's environment."""
-    return [sys.executable, "-m", "graph.cli", *args]
-
-
-def sandbox_env(sandbox_url: str) -> dict[str, str]:
-    """Point every channel at a sandbox gateway process with its real credentials."""
-    from sandbox import credentials as c
-
-    return {
-        "PRODUCTGRAPH_TAOBAO_APP_KEY": c.TOP_APP_KEY,
-        "PRODUCTGRAPH_TAOBAO_APP_SECRET": c.TOP_APP_SECRET,
-        "PRODUCTGRAPH_TAOBAO_SESSION": c.TOP_SESSION,
-        "PRODUCTGRAPH_TAOBAO_GATEWAY_URL": sandbox_url + c.TOP_PATH,
-        "PRODUCTGRAPH_1688_APP_KEY": c.AOP_APP_KEY,
-        "PRODUCTGRAPH_1688_APP_SECRET": c.AOP_APP_SECRET,
-        "PRODUCTGRAPH_1688_ACCESS_TOKEN": c.AOP_ACCESS_TOKEN,
-        "PRODUCTGRAPH_1688_GATEWAY_URL": sandbox_url + c.AOP_PATH,
-        "PRODUCTGRAPH_WEIDIAN_ACCESS_TOKEN": c.WEIDIAN_ACCESS_TOKEN,
-        "PRODUCTGRAPH_WEIDIAN_GATEWAY_URL": sandbox_url + c.WEIDIAN_PATH,
-    }
+def running(args: Sequence[str], *, cwd: Path = ROOT,
+            **options: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """``sandbox.process.running``, run from the repository unless ``cwd`` says otherwise."""
+    with process.running(args, cwd=cwd, **options) as started:
+        yield started

@@ -22,8 +22,8 @@ import httpx
 import orjson
 
 from bench.execution import loadgen
-from bench.execution.query import PRODUCT_ID, QUERY, VARIABLES, count_fields
-from tests.processes import ROOT, free_port, running
+from bench.execution.query import PRODUCT_ID, QUERY, ROOT, VARIABLES, count_fields
+from sandbox.process import free_port, running
 
 MODES = ("productgraph", "default", "graphql-core", "floor")
 LABELS = {
@@ -58,7 +58,8 @@ def measure_http(mode: str, body: bytes, args: argparse.Namespace, wrk: str | No
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
     command = [sys.executable, "-m", "bench.execution.servers", mode, str(port)]
-    with running(command, ready_url=f"http://127.0.0.1:{port}/graphql", timeout_s=60):
+    with running(command, ready_url=f"http://127.0.0.1:{port}/graphql", cwd=ROOT,
+                 timeout_s=60):
         with httpx.Client(timeout=30) as client:
             answer: dict[str, Any] = {}
             for _ in range(args.warmup):

@@ -33,7 +33,9 @@ from channels.policy import DEFAULT_QPS
 from sandbox import credentials
 from sandbox.catalog_1688 import OFFERS
 from sandbox.catalog_top import TOP_ITEMS, is_tmall
-from tests.processes import ROOT, free_port, productgraph, running, sandbox_env
+from sandbox.process import free_port, productgraph, running, sandbox_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: The budget each sandbox gateway must never see exceeded (productgraph's defaults).
 BUDGETS = {"top": DEFAULT_QPS["top"], "1688": DEFAULT_QPS["alibaba"],

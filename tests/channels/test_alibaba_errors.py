@@ -1,13 +1,20 @@
-"""The 1688 error tables: every AOP gateway code, business failures, every aggregator code."""
+"""The 1688 error tables: every AOP gateway code, business failures, every aggregator code
+and HTTP status."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
-from channels.alibaba import aggregator_error, aop_business_error, aop_gateway_error
+from channels.alibaba import (
+    Alibaba1688AggregatorAdapter,
+    aggregator_error,
+    aop_business_error,
+    aop_gateway_error,
+)
 from channels.errors import (
     ChannelError,
     NotFound,
@@ -18,6 +25,7 @@ from channels.errors import (
     UpstreamTimeout,
 )
 from channels.model import Channel
+from channels.policy import UpstreamPolicy
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "1688"
 SECRET = "s3cr3t-app-secret"
@@ -104,3 +112,25 @@ def test_aggregator_codes(code: int, msg: str, cls: type[ChannelError], retryabl
     assert error.upstream_code == str(code)
     assert error.channel is Channel.ALIBABA_1688
     assert "584240750353" in error.message
+
+
+@pytest.mark.parametrize(("status", "cls", "retryable", "message"), [
+    (401, Unauthenticated, False, "refused the token (offer 1, HTTP 401)"),
+    (403, Unauthenticated, False, "refused the token (offer 1, HTTP 403)"),
+    (429, RateLimited, True, "is rate limiting this token (offer 1)"),
+    (502, UpstreamError, True, "failed with HTTP 502 (offer 1)"),
+])
+async def test_aggregator_http_statuses_by_table(
+    status: int, cls: type[ChannelError], retryable: bool, message: str,
+) -> None:
+    adapter = Alibaba1688AggregatorAdapter(
+        url="http://aggregator/get", token=TOKEN, policy=UpstreamPolicy(max_retries=0),
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, text="no")))
+    try:
+        error = (await adapter.fetch(Channel.ALIBABA_1688, ["1"], frozenset()))["1"]
+    finally:
+        await adapter.aclose()
+    assert type(error) is cls
+    assert isinstance(error, ChannelError) and error.retryable is retryable
+    assert error.message == f"the 1688 aggregator {message}"
+    assert (error.http_status, error.upstream_code) == (status, str(status))

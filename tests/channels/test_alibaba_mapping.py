@@ -3,20 +3,21 @@ sandbox answers for quoteType 0, 1 and 2."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from channels.alibaba import (
+from channels.alibaba import parse_json
+from channels.alibaba_mapping import (
     normalize_aggregator_keys,
     parse_1688_datetime,
-    parse_json,
     product_from_1688,
     product_info_from_aggregator,
 )
+from channels.decoding import UndecodableValue
 from channels.model import (
     ImageKind,
     Part,
@@ -231,8 +232,23 @@ def test_dates_are_aware(text: str, expected: datetime) -> None:
     assert (parsed - parsed.utcoffset()).replace(tzinfo=None) == expected  # type: ignore[operator]
 
 
-def test_bad_date_is_none() -> None:
-    assert parse_1688_datetime("2018-12-16") is None
+def test_an_absent_date_is_none_and_a_bad_one_names_its_field() -> None:
+    assert parse_1688_datetime(None, "createTime") is None
+    assert parse_1688_datetime("", "createTime") is None
+    with pytest.raises(UndecodableValue, match="`createTime`"):
+        parse_1688_datetime("2018-12-16", "createTime")
+
+
+def test_a_bad_date_in_an_offer_names_its_field() -> None:
+    info = {**load("aop_alibaba_product_get.json")["productInfo"], "createTime": "yesterday"}
+    with pytest.raises(UndecodableValue, match="`createTime`"):
+        product_from_1688(info, source_id="1")
+
+
+def test_shanghai_dates_print_and_compare_as_the_upstream_wrote_them() -> None:
+    parsed = parse_1688_datetime("20181216141253000+0800")
+    assert parsed is not None and parsed.isoformat() == "2018-12-16T14:12:53+08:00"
+    assert parsed == datetime(2018, 12, 16, 14, 12, 53, tzinfo=timezone(timedelta(hours=8)))
 
 
 @pytest.mark.parametrize(("status", "expected"), [

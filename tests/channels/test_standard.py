@@ -204,11 +204,3 @@ async def test_upload_then_search_by_image() -> None:
     assert [r.id for r in by_id.items] == [r.id for r in again.items]
     # The product showing the image comes first.
     assert by_url.items[0].source_id == "1872265566"
-
-
-async def test_parse_a_product_url() -> None:
-    std = adapter(create_sandbox_app())
-    record = await std.parse("https://weidian.com/item.html?itemID=1872265566&spider_token=x")
-    await std.aclose()
-    assert record.id == "weidian_1872265566"
-    assert record.core is not None and record.core.title.original == "Homemade Nougat 牛轧糖"

@@ -20,15 +20,13 @@ from channels.errors import (
     UpstreamError,
 )
 from channels.model import Channel, ImageKind, Part, ProductCondition, ProductStatus
-from channels.top import (
+from channels.top import error_from_top, parse_top_response, response_key
+from channels.top_mapping import (
     catalog_product_from_top,
-    error_from_top,
     fields_for_parts,
     item_from_top,
     parse_property_alias,
     parse_props_name,
-    parse_top_response,
-    response_key,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "taobao"

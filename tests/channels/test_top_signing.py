@@ -1,4 +1,4 @@
-"""TOP signing and timestamps against the published vectors (protocols README §1.4, §5.1)."""
+"""TOP signing and timestamps against the published vectors (docs/protocols.md §1.4, §5.1)."""
 
 from __future__ import annotations
 

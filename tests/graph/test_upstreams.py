@@ -61,3 +61,45 @@ def test_the_upstream_deadline_defaults_to_twice_the_timeout_at_most_15_s(
 def test_a_bad_upstream_deadline_stops_the_server_naming_the_variable() -> None:
     with pytest.raises(SettingsError, match="PRODUCTGRAPH_UPSTREAM_DEADLINE"):
         Settings.from_env({"PRODUCTGRAPH_UPSTREAM_DEADLINE": "0"})
+
+
+def test_a_worker_with_every_credential_never_builds_the_sandbox() -> None:
+    """Importing the app and building it with every channel configured loads no part of
+    the sandbox (its catalogs cost a quarter of a second and megabytes per worker)."""
+    import subprocess
+    import sys
+
+    env = {**credentials.environment("http://127.0.0.1:9"), "PYTHONPATH": "."}
+    code = ("import sys; from graph.app import create_app; create_app(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sandbox'))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    assert out.strip() == "[]"
+
+
+async def test_an_unconfigured_channel_keeps_its_other_settings_in_the_sandbox() -> None:
+    """Only the credentials and the gateway are the sandbox's: the sign method and the
+    item methods stay as configured (the sandbox checks the HMAC signature)."""
+    import httpx
+
+    from graph.app import create_app
+    from sandbox.app import create_sandbox_app
+
+    sandbox_app = create_sandbox_app()
+    app = create_app(Settings.from_env({"PRODUCTGRAPH_TAOBAO_BATCH_METHOD": "",
+                                        "PRODUCTGRAPH_TAOBAO_SIGN_METHOD": "hmac"}),
+                     sandbox_transport=httpx.ASGITransport(app=sandbox_app))
+    ids = ["taobao_680123456789", "taobao_621795452502"]
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://productgraph.test") as http:
+            answer = (await http.post("/graphql", json={
+                "query": "query ($ids: [ID!]!) { products(ids: $ids) { id } }",
+                "variables": {"ids": ids}})).json()
+    finally:
+        await app.state.registry.aclose()
+    assert answer["data"]["products"] == [{"id": i} for i in ids]
+    calls = sandbox_app.state.sandbox.stats()["calls"]
+    assert calls == {"taobao.item.seller.get": 2}                 # no batch method
+    assert sandbox_app.state.sandbox.last_params["taobao.item.seller.get"]["sign_method"] \
+        == "hmac"

@@ -1,4 +1,4 @@
-"""Direct resolvers (graph/resolution.py) answer exactly what strawberry's own resolvers do:
+"""Direct resolvers (graph/direct_resolvers.py) answer exactly what strawberry's own resolvers do:
 the same product, every kind of field — enums, decimals, times, lists, nested objects,
 argument-taking fields left to strawberry — over the real app and sandbox."""
 
@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph.app import create_app
 from graph.documents import PreparedDocumentExtension
 from graph.schema import ENTITIES, ProductGraphSchema, Query, schema
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import serve_app
 
 EVERYTHING = """query ($ids: [ID!]!) { products(ids: $ids) {
   __typename id channel sourceId sourceUrl title { original translated language }
@@ -48,19 +45,17 @@ def request_args() -> tuple[Request, Response]:
 
 
 async def test_direct_resolvers_answer_as_strawberrys_own_do() -> None:
-    app = create_app(Settings.from_env({}),
-                     sandbox_transport=httpx.ASGITransport(app=create_sandbox_app()))
-    view = next(r.endpoint for r in app.routes  # type: ignore[attr-defined]
-                if getattr(r, "path", None) == "/graphql")
     strawberrys = ProductGraphSchema(query=Query, types=list(ENTITIES),
                                      extensions=[PreparedDocumentExtension])
     answers: list[Any] = []
-    for built in (schema, strawberrys):
-        context = await view.get_context(*request_args())
-        result = await built.execute(EVERYTHING, variable_values={"ids": IDS},
-                                     context_value=context)
-        answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
-    await app.state.registry.aclose()
+    async with serve_app() as gql:
+        view = next(r.endpoint for r in gql.app.routes
+                    if getattr(r, "path", None) == "/graphql")
+        for built in (schema, strawberrys):
+            context = await view.get_context(*request_args())
+            result = await built.execute(EVERYTHING, variable_values={"ids": IDS},
+                                         context_value=context)
+            answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
     direct, reference = answers
     assert direct == reference
     data, errors = direct
@@ -68,9 +63,3 @@ async def test_direct_resolvers_answer_as_strawberrys_own_do() -> None:
     assert [path for _, path in errors] == [["products", 3]]   # taobao_1 does not exist
     assert data["products"][1]["variants"][0]["price"]["display"]["amount"]
 
-
-def test_fields_with_arguments_keep_strawberrys_resolver() -> None:
-    fields = schema._schema.type_map["Product"].fields  # type: ignore[attr-defined]
-    assert fields["title"].resolve.__module__ == "graph.resolution"
-    assert fields["variants"].resolve.__module__ != "graph.resolution"
-    assert fields["priceForQuantity"].resolve.__module__ != "graph.resolution"
