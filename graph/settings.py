@@ -163,6 +163,36 @@ def default_upstream_deadline(timeout_s: float) -> float:
     return min(2 * timeout_s, max(timeout_s, UPSTREAM_DEADLINE_CAP_S))
 
 
+#: The prefix of each upstream's ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT`` and
+#: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE`` (the prefix of its ``…_QPS``).
+BUDGET_PREFIXES: dict[str, str] = {
+    "top": "TAOBAO", "alibaba": "1688", "alibaba-aggregator": "1688",
+    "weidian": "WEIDIAN", "standard": "STANDARD",
+}
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """How one upstream's budget is shared out (``channels.policy.UpstreamPolicy``)."""
+
+    #: ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT``: the most calls one process lets wait for a
+    #: budget slot; ``None``: qps × the upstream deadline.
+    queue_limit: int | None = None
+    #: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE``: the share of the QPS one process keeps
+    #: while Redis is unreachable; ``None``: 0.25.
+    fallback_share: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment, prefix: str) -> BudgetSettings:
+        share = env.positive(f"{prefix}_QPS_FALLBACK_SHARE", None)
+        if share is not None and share > 1:
+            raise SettingsError(
+                f"PRODUCTGRAPH_{prefix}_QPS_FALLBACK_SHARE must be at most 1, got {share:g}")
+        raw_limit = env.text(f"{prefix}_QUEUE_LIMIT")
+        limit = env.count(f"{prefix}_QUEUE_LIMIT", 0, zero=True) if raw_limit else None
+        return cls(queue_limit=limit, fallback_share=share)
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -181,6 +211,11 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    #: Per ``BUDGET_PREFIXES`` prefix; a prefix not here has the defaults.
+    budgets: Mapping[str, BudgetSettings] = field(default_factory=dict)
+
+    def budget(self, upstream: str) -> BudgetSettings:
+        return self.budgets.get(BUDGET_PREFIXES.get(upstream, ""), BudgetSettings())
 
     @property
     def production(self) -> bool:
@@ -221,6 +256,8 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            budgets={prefix: BudgetSettings.from_env(env, prefix)
+                     for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
         )
 
 
