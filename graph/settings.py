@@ -356,8 +356,16 @@ def _cache_settings(env: Environment) -> CacheSettings:
     if not_found < 0:
         raise SettingsError(
             f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be 0 or more, got {raw_nf!r}")
+    search_ttl = env.positive("CACHE_TTL_SEARCH", CacheSettings.search_ttl_s)
+    search_age = env.positive("CACHE_MAX_AGE_SEARCH",
+                              max(search_ttl, CacheSettings.search_max_age_s))
+    if search_age < search_ttl:
+        raise SettingsError(
+            f"PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH ({search_age:g} s) must be at least "
+            f"PRODUCTGRAPH_CACHE_TTL_SEARCH ({search_ttl:g} s)")
     return CacheSettings(
         url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
+        search_ttl_s=search_ttl, search_max_age_s=search_age,
         max_entries=env.count("CACHE_MAX_ENTRIES", CacheSettings.max_entries),
         timeout_s=env.positive("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000) / 1000)
 

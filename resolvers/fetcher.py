@@ -38,6 +38,7 @@ from channels.base import CatalogCapable, ChannelAdapter, ChannelRegistry
 from channels.batching import BatchKey, OpenBatch, OpenBatchFetcher
 from channels.errors import ChannelError, NotFound, UpstreamError
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
+from resolvers.page_cache import PageCache
 from resolvers.part_cache import CachedPart, PartCache
 
 log = logging.getLogger("productgraph.fetcher")
@@ -68,6 +69,8 @@ class ProductFetcher:
         self._batch_of: dict[asyncio.Future[PartAnswer], _Batch] = {}
         #: Background refreshes of stale entries started (each deduplicated per key).
         self.refreshes_started = 0
+        #: Search pages, over the same cache backend (``None``: not cached).
+        self.pages: PageCache | None = PageCache(cache) if cache is not None else None
 
     async def fetch(
         self, channel: Channel, wanted: Mapping[str, frozenset[Part]]
