@@ -181,7 +181,7 @@ class UpstreamClient:
             slot, credit.slot = credit.slot, None  # ``call`` already waited for this slot
         else:
             slot = await self._acquire_slot(
-                credit.deadline if credit is not None else self._deadline())
+                credit.deadline if credit is not None else self._wait_deadline())
         try:
             return await self._send(slot, http_method, url, api=api, params=params, data=data,
                                     json=json, headers=headers)
@@ -228,9 +228,9 @@ class UpstreamClient:
         2. an open circuit raises ``CircuitOpen`` (an ``UpstreamError``) without any request;
         3. each attempt waits for a slot of the QPS budget (its first request uses it; more
            requests in one attempt each wait for their own), each slot held until that
-           request's answer; a slot that cannot be had before the deadline — the earlier of
-           ``policy.deadline_s`` from now and the context's ``call_deadline`` — is refused at
-           once with ``BudgetExhausted`` (a ``RateLimited`` with ``retry_after``);
+           request's answer; a slot that cannot be had in time — by ``policy.deadline_s`` from
+           now, or the context's ``call_deadline`` if earlier — is refused at once with
+           ``BudgetExhausted`` (a ``RateLimited`` with ``retry_after``);
         4. a ``RateLimited`` with ``retry_after`` from the upstream starts a ban; a transient
            failure of an ``idempotent`` call is retried up to ``policy.max_retries`` times
            with full-jitter backoff, all within the same deadline.
@@ -271,15 +271,16 @@ class UpstreamClient:
 
     async def _attempts(self, api: str, attempt: Callable[[], Awaitable[T]],
                         idempotent: bool) -> T:
-        deadline = self._deadline()
+        deadline = self._clock() + self.policy.deadline_s
+        wait_until = self._wait_deadline(deadline)
         retries = 0
         while True:
-            slot = await self._acquire_slot(deadline)
+            slot = await self._acquire_slot(wait_until)
             remaining = deadline - self._clock()
             if remaining <= 0:
                 slot.release(sent=False)
                 raise self._deadline_error(api, retries)
-            credit = _SlotCredit(slot, deadline)
+            credit = _SlotCredit(slot, wait_until)
             token = _slot_credit.set(credit)
             started = self._clock()
             timeout = asyncio.timeout(remaining)
@@ -296,7 +297,8 @@ class UpstreamClient:
                 self._observe(api, exc.code.lower(), started)
                 if isinstance(exc, RateLimited) and exc.retry_after:
                     await self.bans.record(api, exc.retry_after, exc.sub_code)
-                delay = self._retry_delay(exc, retries, idempotent, deadline)
+                # No retry whose slot could only come after the wait deadline.
+                delay = self._retry_delay(exc, retries, idempotent, wait_until)
                 if delay is None:
                     raise
                 retries += 1
@@ -349,10 +351,13 @@ class UpstreamClient:
             channel=self.channel,
         )
 
-    def _deadline(self) -> float:
-        """When the call being asked for must be answered: ``policy.deadline_s`` from now (the
-        wait for a slot included), or the context's ``call_deadline`` if that is earlier."""
-        deadline = self._clock() + self.policy.deadline_s
+    def _wait_deadline(self, deadline: float | None = None) -> float:
+        """The latest a budget slot may be granted: the call's deadline (``policy.deadline_s``
+        from when it was asked for, the wait for the slot included), or the context's
+        ``call_deadline`` if that is earlier. Only the wait is bounded by ``call_deadline``:
+        an attempt that was sent keeps the policy's deadline."""
+        if deadline is None:
+            deadline = self._clock() + self.policy.deadline_s
         bound = call_deadline.get()
         return deadline if bound is None else min(deadline, bound)
 
