@@ -54,6 +54,7 @@ from channels.errors import (
 from channels.http import DEFAULT_TIMEOUT_S, UpstreamClient
 from channels.model import (
     CatalogProductRecord,
+    Category,
     Channel,
     ListingPage,
     Part,
@@ -62,10 +63,12 @@ from channels.model import (
 from channels.policy import UpstreamPolicy
 from channels.top_mapping import (
     CATALOG_FIELDS,
+    ITEMCAT_FIELDS,
     ONSALE_FIELDS,
     JsonObject,
     catalog_product_from_top,
     fields_for_parts,
+    item_cats_from_top,
     item_from_top,
     onsale_page_from_top,
     top_list,
@@ -80,6 +83,9 @@ SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 #: ``num_iids`` of the batch methods carries at most 20 ids (apiId 24626, 40575, 41665).
 TOP_BATCH_LIMIT = 20
 CATALOG_METHOD = "taobao.product.get.tmall"
+#: Category names (apiId 122): ``cids`` carries at most 999 ids, or one ``parent_cid``.
+ITEMCATS_METHOD = "taobao.itemcats.get"
+ITEMCATS_LIMIT = 999
 PARTNER_ID = "productgraph"
 
 
@@ -557,6 +563,33 @@ class TopAdapter:
         except UndecodableValue as exc:
             raise _undecodable(Channel.TMALL, CATALOG_METHOD,
                                f"catalog product {product_id or props}", request_id,
+                               exc) from exc
+
+    # -- categories (``CategoryTree``)
+
+    category_batch_limit = ITEMCATS_LIMIT
+
+    async def fetch_categories(self, ids: Sequence[str]) -> dict[str, Category]:
+        """``taobao.itemcats.get`` by ``cids`` (at most 999 a call): the categories that
+        exist, by id. The tree is the same for Taobao and Tmall."""
+        found: dict[str, Category] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), ITEMCATS_LIMIT):
+            chunk = unique[i:i + ITEMCATS_LIMIT]
+            found.update((c.id, c) for c in await self._item_cats({"cids": ",".join(chunk)}))
+        return found
+
+    async def fetch_child_categories(self, parent_id: str) -> list[Category]:
+        """``taobao.itemcats.get`` by ``parent_cid`` ("0": the roots)."""
+        return await self._item_cats({"parent_cid": parent_id})
+
+    async def _item_cats(self, selector: Mapping[str, str]) -> list[Category]:
+        business = {"fields": ",".join(ITEMCAT_FIELDS), **selector}
+        body, request_id = await self.call(ITEMCATS_METHOD, business, channel=Channel.TAOBAO)
+        try:
+            return item_cats_from_top(body)
+        except UndecodableValue as exc:
+            raise _undecodable(Channel.TAOBAO, ITEMCATS_METHOD, "categories", request_id,
                                exc) from exc
 
     async def aclose(self) -> None:

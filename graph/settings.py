@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from channels import alibaba, top, weidian
 from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+
+if TYPE_CHECKING:
+    from graph.localization import LocalizationSettings
 
 
 class Secret:
@@ -216,6 +219,8 @@ class Settings:
 
     def budget(self, upstream: str) -> BudgetSettings:
         return self.budgets.get(BUDGET_PREFIXES.get(upstream, ""), BudgetSettings())
+    #: Translation providers, glossary and currency rates (graph/localization.py).
+    localization: LocalizationSettings = field(default_factory=lambda: _localization())
 
     @property
     def production(self) -> bool:
@@ -258,6 +263,7 @@ class Settings:
             serving=_serving_settings(env),
             budgets={prefix: BudgetSettings.from_env(env, prefix)
                      for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
+            localization=_localization(env),
         )
 
 
@@ -326,6 +332,13 @@ class Environment:
     def items(self, name: str) -> tuple[str, ...]:
         """A comma-separated list, blanks dropped."""
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+
+def _localization(env: Environment | None = None) -> LocalizationSettings:
+    # Imported here: graph/localization.py reads its variables through ``Environment``.
+    from graph.localization import LocalizationSettings
+
+    return LocalizationSettings() if env is None else LocalizationSettings.from_env(env)
 
 
 def _cache_settings(env: Environment) -> CacheSettings:

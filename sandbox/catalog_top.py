@@ -369,6 +369,8 @@ class _Generator:
         if tmall:
             product = self.product(item, key_props, sale_values)
             item["product_id"] = product["product_id"]
+            # "商品卖点信息，天猫商家使用字段" (seed 002): Tmall items carry a selling point.
+            item["sell_point"] = product["sell_pt"]
         return item, tmall
 
     def desc(self, title: str, imgs: list[dict[str, Any]], seller_id: int) -> str:
