@@ -8,7 +8,9 @@
    connection closed; a multipart request (``searchByImage(image:)``) must carry a
    preflight header (CSRF) and fit one image;
 3. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``), for slow execution: 504
-   REQUEST_TIMEOUT;
+   REQUEST_TIMEOUT; it is also handed to the channels (``channels.http.call_deadline``),
+   which refuse a call with RATE_LIMITED and ``retryAfter`` at once when its budget slot
+   would come too late;
 4. the JSON itself (graph/request_body.py): bounded nesting and number length, strict
    UTF-8, an object (or a batch of objects): 400 with INVALID_JSON, REQUEST_TOO_DEEP,
    NUMBER_TOO_LONG, INVALID_ENCODING or BAD_REQUEST;
@@ -51,6 +53,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from channels.http import call_deadline
 from graph.documents import DocumentCache
 from graph.http_media import GRAPHQL_RESPONSE_JSON, NEGOTIATED, negotiate
 from graph.limits import actual_cost, check_cost, requested_cost
@@ -168,6 +171,11 @@ class ProductGraphQL(GraphQL[Context, None]):
         response: Response
         media_type = self._negotiate(scope)
         scope.setdefault("state", {})[NEGOTIATED] = media_type or "application/json"
+        # The channels refuse at once (RATE_LIMITED + retryAfter) a call whose budget slot
+        # would come too late for this request, instead of waiting into its timeout; a
+        # margin is left to build the answer.
+        deadline = call_deadline.set(
+            time.monotonic() + self.request_timeout_s - min(1.0, 0.1 * self.request_timeout_s))
         try:
             if media_type is None:
                 raise RequestRefused(
@@ -193,6 +201,8 @@ class ProductGraphQL(GraphQL[Context, None]):
             log.exception("request %s failed", stats.request_id if stats else "-")
             response = self._refuse(scope, RequestRefused(
                 500, "INTERNAL_SERVER_ERROR", "Internal server error"))
+        finally:
+            call_deadline.reset(deadline)
         await response(scope, receive, send)
 
     def _negotiate(self, scope: Scope) -> str | None:

@@ -73,6 +73,10 @@ class CacheSettings:
     max_entries: int = 100_000
     #: A Redis operation slower than this is abandoned and the cache bypassed.
     timeout_s: float = 0.05
+    #: Search pages (``resolvers.page_cache``): fresh for ``PRODUCTGRAPH_CACHE_TTL_SEARCH``,
+    #: served stale up to ``PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH``.
+    search_ttl_s: float = 60.0
+    search_max_age_s: float = 300.0
 
     @property
     def backend(self) -> str:

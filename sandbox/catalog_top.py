@@ -764,6 +764,31 @@ def _build() -> None:
 _build()
 
 
+def _shared_spu_items() -> tuple[int, ...]:
+    """Tmall items that share catalog products, as shops selling one SPU do: four generated
+    Tmall items, each with four copies under other shops and new ids (the originals are
+    left as they are). Returns the 20 ids, five per SPU."""
+    originals = [n for n in sorted(_TMALL_IDS)
+                 if n not in TRICKY_ITEM_IDS and TOP_ITEMS[n].get("product_id")][:4]
+    ids: list[int] = []
+    for k, original in enumerate(originals):
+        ids.append(original)
+        for j in range(1, 5):
+            num_iid = 600_000_000_100 + 10 * k + j
+            copy = {**TOP_ITEMS[original], "num_iid": num_iid,
+                    "title": f"{TOP_ITEMS[original]['title']} 分店{j}",
+                    "nick": f"{TOP_ITEMS[original].get('nick', '天猫')}分店{j}",
+                    "detail_url": f"https://detail.tmall.com/item.htm?id={num_iid}"}
+            TOP_ITEMS[num_iid] = copy
+            _TMALL_IDS.add(num_iid)
+            ids.append(num_iid)
+    return tuple(ids)
+
+
+#: Twenty Tmall items over four catalog products (five items each).
+SHARED_SPU_ITEM_IDS: tuple[int, ...] = _shared_spu_items()
+
+
 def is_tmall(num_iid: int) -> bool:
     """Whether the item is sold on Tmall (kept out of the item JSON, as on the real gateway)."""
     return num_iid in _TMALL_IDS
