@@ -209,6 +209,7 @@ def variants_from_1688(
 ) -> tuple[VariantSet, list[str]]:
     """SKUs → the option matrix and variants; also the variant images, in order."""
     option_values: dict[str, dict[str, OptionValue]] = {}
+    option_names: dict[str, str | None] = {}
     variants = []
     images: list[str] = []
     first_tier = product_tiers[0].price if product_tiers else None
@@ -222,11 +223,16 @@ def variants_from_1688(
                      or "")
             swatch = image_url(attribute.get("skuImageUrl"))
             sku_image = sku_image or swatch
-            selected.append(SelectedOption(name=name, value=value))
+            name_trans = _text(attribute, "attributeNameTrans")
+            value_trans = _text(attribute, "valueTrans")
+            selected.append(SelectedOption(name=name, value=value, translated_name=name_trans,
+                                           translated_value=value_trans))
+            option_names.setdefault(name, name_trans)
             values = option_values.setdefault(name, {})
             known = values.get(value)
             if known is None or (known.swatch_image is None and swatch is not None):
-                values[value] = OptionValue(name=value, swatch_image=swatch)
+                values[value] = OptionValue(name=value, swatch_image=swatch,
+                                            translated_name=value_trans)
         if sku_image and sku_image not in images:
             images.append(sku_image)
         own_tiers = price_tiers_from_ranges(sku.get("priceRange"))
@@ -256,7 +262,7 @@ def variants_from_1688(
             outer_id=_text(sku, "cargoNumber"),
         ))
     options = tuple(
-        Option(name=name, values=tuple(values.values()))
+        Option(name=name, values=tuple(values.values()), translated_name=option_names.get(name))
         for name, values in option_values.items()
     )
     return VariantSet(options=options, variants=tuple(variants)), images
@@ -316,6 +322,11 @@ def media_from_1688(info: Mapping[str, Any], variant_images: Sequence[str]) -> M
     return Media(images=tuple(images), videos=tuple(videos))
 
 
+def _localized(original: str, translated: str | None) -> LocalizedText:
+    """Text with 1688's own translation (``…Trans`` fields, English) when it has one."""
+    return LocalizedText(original, translated, "en" if translated else None)
+
+
 def _attributes_and_brand(info: Mapping[str, Any]) -> tuple[tuple[Attribute, ...], str | None]:
     attributes = []
     brand = None
@@ -323,7 +334,9 @@ def _attributes_and_brand(info: Mapping[str, Any]) -> tuple[tuple[Attribute, ...
         name, value = _text(attribute, "attributeName"), _text(attribute, "value")
         if name is None or value is None:
             continue
-        attributes.append(Attribute(name=LocalizedText(name), value=LocalizedText(value)))
+        attributes.append(Attribute(
+            name=_localized(name, _text(attribute, "attributeNameTrans")),
+            value=_localized(value, _text(attribute, "valueTrans"))))
         if brand is None and (name == "品牌"
                               or _int(attribute, "attributeID") == BRAND_ATTRIBUTE_ID):
             brand = value
@@ -370,7 +383,11 @@ def core_from_1688(info: Mapping[str, Any], *, source_id: str, tiers: tuple[Pric
     seller_login = _seller_login(info)
     mix_wholesale = sale.get("mixWholeSale")
     return ProductCore(
-        title=LocalizedText(original=str(info.get("subject") or "")),
+        # ``subjectTrans``: the cross-border detail's translated subject (docs/protocols.md
+        # §2, ProductDetailModel), in the language the offer was asked in (English here).
+        title=LocalizedText(original=str(info.get("subject") or ""),
+                            translated=_text(info, "subjectTrans"),
+                            language="en" if _text(info, "subjectTrans") else None),
         source_url=f"https://detail.1688.com/offer/{source_id}.html",
         price=prices.price,
         price_min=prices.low,

@@ -54,6 +54,7 @@ from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
+from resolvers.localization import Localization
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -97,6 +98,9 @@ def finish_error(error: GraphQLError, *, production: bool) -> GraphQLError:
 class ProductGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with productgraph's per-request context, operation limits,
     modes and persisted queries."""
+
+    #: The process's translations and rates (graph/app.py); None: the defaults.
+    localization: Localization | None = None
 
     def __init__(self, schema: Schema, fetcher: ProductFetcher, settings: Settings,
                  persisted: PersistedQueries | None = None) -> None:
@@ -236,8 +240,11 @@ class ProductGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(fetcher=self.fetcher, registry=self.fetcher.registry,
-                       max_ids=self.max_ids, request=request, response=response)
+        context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
+                          max_ids=self.max_ids, request=request, response=response)
+        if self.localization is not None:  # set by graph/app.py from the settings
+            context.localization = self.localization
+        return context
 
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Any, context: Context,

@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from channels import alibaba, top, weidian
 from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+
+if TYPE_CHECKING:
+    from graph.localization import LocalizationSettings
 
 
 class Secret:
@@ -181,6 +184,8 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    #: Translation providers, glossary and currency rates (graph/localization.py).
+    localization: LocalizationSettings = field(default_factory=lambda: _localization())
 
     @property
     def production(self) -> bool:
@@ -221,6 +226,7 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            localization=_localization(env),
         )
 
 
@@ -289,6 +295,13 @@ class Environment:
     def items(self, name: str) -> tuple[str, ...]:
         """A comma-separated list, blanks dropped."""
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
+
+
+def _localization(env: Environment | None = None) -> LocalizationSettings:
+    # Imported here: graph/localization.py reads its variables through ``Environment``.
+    from graph.localization import LocalizationSettings
+
+    return LocalizationSettings() if env is None else LocalizationSettings.from_env(env)
 
 
 def _cache_settings(env: Environment) -> CacheSettings:

@@ -24,6 +24,7 @@ from channels.variants import (
     value_availability,
     variant_by_selected_options,
 )
+from graph.localized import ProductTranslation, VariantTranslation, parse_language
 from graph.values import (
     Attribute,
     Category,
@@ -132,6 +133,12 @@ class Variant(Node):
     @strawberry.field(description="The variant's unit price.")
     def price(self) -> ProductPrice:
         return ProductPrice.from_model(self.record.price)
+
+    @strawberry.field(description="The variant's texts (its options) in `language`.")
+    def translation(self, language: Annotated[str, strawberry.argument(
+            description="A BCP 47 language tag, e.g. \"en\".")]) -> VariantTranslation | None:
+        return VariantTranslation(product=self.product, variant=self.record,
+                                  language=parse_language(language))
 
     @strawberry.field(description="Quantity tiers for this variant (1688); empty when the "
                                   "price does not depend on quantity.")
@@ -295,6 +302,16 @@ class Product(Node):
     @strawberry.field(description="The product's title.")
     def title(self) -> LocalizedText:
         return LocalizedText.from_model(self._core().title)
+
+    @strawberry.field(description="The product's texts — title, description, options, "
+                                  "attributes, category, seller — in `language`, each with "
+                                  "where its translation came from. Only what is selected "
+                                  "is translated. Null, with BAD_USER_INPUT, for a `language` "
+                                  "that is not a BCP 47 tag.")
+    def translation(self, language: Annotated[str, strawberry.argument(
+            description="A BCP 47 language tag, e.g. \"en\" or \"en-US\".")]
+                    ) -> ProductTranslation | None:
+        return ProductTranslation(record=self.record, language=parse_language(language))
 
     @strawberry.field(description="The long description as HTML; fetched only when selected.")
     def description(self) -> str | None:

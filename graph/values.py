@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.types import Info
 
 from channels import model
+from channels.rates import Conversion, RateUnavailable, bundled_currencies
+from resolvers.errors import UserInputError
 
 M = TypeVar("M")
 T = TypeVar("T")
@@ -43,9 +47,39 @@ ProductType = strawberry.enum(model.ProductType, name="ProductType",
                               description="How an offer is sold.")
 
 
-@strawberry.enum(description="ISO 4217 currency code.")
-class CurrencyCode(enum.Enum):
-    CNY = "CNY"
+# Generated from the bundled ECB table's currencies (stable: sorted, CNY — the marketplaces'
+# currency and every amount's source — first), so every code listed has a rate.
+_CurrencyCodes = enum.Enum(  # type: ignore[misc]
+    "CurrencyCode", {code: code for code in bundled_currencies()})
+CurrencyCode: Any = strawberry.enum(
+    _CurrencyCodes,
+    name="CurrencyCode",
+    description="ISO 4217 currency code: CNY, and every currency with an ECB reference rate.",
+)
+
+
+@strawberry.type(description="A CNY amount converted into another currency at a dated "
+                             "reference rate.")
+class ConvertedMoney:
+    amount: Decimal = strawberry.field(
+        description="The converted amount in the currency's ISO 4217 minor units (JPY "
+                    "whole yen, USD cents), rounded half up from `sourceAmount × rate`.")
+    currency_code: CurrencyCode = strawberry.field(
+        description="The currency of `amount`.")
+    rate: Decimal = strawberry.field(
+        description="Units of `currencyCode` per unit of the source currency (10 "
+                    "significant digits).")
+    rate_date: date = strawberry.field(description="The day the rate is the reference of.")
+    rate_source: str = strawberry.field(
+        description="Who published the rate (\"ECB\": the European Central Bank's euro "
+                    "reference rates, crossed through the euro).")
+    source_amount: Decimal = strawberry.field(description="The amount converted (CNY).")
+
+    @classmethod
+    def from_model(cls, conversion: Conversion) -> ConvertedMoney:
+        return cls(amount=conversion.amount, currency_code=CurrencyCode[conversion.currency],
+                   rate=conversion.rate, rate_date=conversion.rate_date,
+                   rate_source=conversion.rate_source, source_amount=conversion.source_amount)
 
 
 # Federation: `@shareable` marks value types (no key, no identity) that another subgraph —
@@ -62,7 +96,23 @@ class Money:
     amount: Decimal = strawberry.field(
         description="The amount as a decimal string with two places, e.g. \"59.00\"."
     )
-    currency_code: CurrencyCode = strawberry.field(description="The currency of `amount`.")
+    currency_code: CurrencyCode = strawberry.field(
+        description="The currency of `amount`.")
+
+    @strawberry.field(description="The amount in another currency, at the latest reference "
+                                  "rate, with the rate, its date and its source; `amount` "
+                                  "stays the CNY source.")
+    def converted(
+        self, info: Info[Any, Any],
+        to: Annotated[CurrencyCode, strawberry.argument(
+            description="The currency to convert into, e.g. USD.")],
+    ) -> ConvertedMoney:
+        try:
+            return ConvertedMoney.from_model(info.context.localization.rates.table.convert(
+                self.amount, to.value, source=self.currency_code.value))
+        except RateUnavailable as exc:
+            raise UserInputError(f"no rate to convert into {to.value}: {exc}",
+                                 argument="to") from exc
 
     @classmethod
     def from_model(cls, amount: Decimal) -> Money:

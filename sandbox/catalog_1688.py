@@ -356,6 +356,9 @@ SEED_003_OFFER: dict[str, Any] = {
     "categoryID": 127380009,
     "categoryName": "手机壳/保护套",
     "subject": "适用苹果15手机壳液态硅胶全包防摔iPhone14promax保护套简约纯色",
+    # The cross-border detail's own translation (ProductDetailModel ``subjectTrans``).
+    "subjectTrans": "Liquid silicone full-cover shockproof case for iPhone 15 / 14 Pro Max, "
+                    "minimalist solid colour",
     "description": "<p>液态硅胶 全包防摔 简约纯色</p>",
     "status": "published",
     "language": "CHINESE",
@@ -428,6 +431,17 @@ _CATEGORIES: list[tuple[int, str, str, list[str], list[tuple[str, list[str]]]]] 
     (201237501, "宠物玩具", "{brand}宠物狗狗玩具耐咬磨牙{n}件套发声球",
      ["耐咬", "发声"], [("款式", ["球形", "骨头", "绳结"])]),
 ]
+#: English subjects of the generated offers that carry ``subjectTrans``, by category.
+_SUBJECT_TRANS = {
+    1043766: "304 stainless steel vacuum flask, large capacity, portable water bottle",
+    127380009: "Matte full-cover shockproof phone case for iPhone",
+    1031910: "Heavyweight cotton short-sleeve T-shirt, unisex, loose fit, wholesale",
+    124160003: "Plastic desktop drawer organiser for cosmetics",
+    1046817: "Braided fast-charging Type-C data cable for Huawei and Apple",
+    121704011: "Large canvas tote shoulder bag for women and students",
+    1032766: "Non-slip EVA bathroom slippers for summer, couples' sandals",
+    201237501: "Chew-resistant squeaky dog toy set",
+}
 _BRANDS = ["", "素然", "优品汇", "佳居乐", "初心", "万家福", "匠造", "暖阳"]
 _PLACES = ["浙江省 义乌市", "广东省 深圳市", "广东省 广州市", "浙江省 杭州市", "江苏省 苏州市",
            "福建省 泉州市", "河北省 保定市", "山东省 临沂市", "上海市", "广东东莞"]
@@ -564,6 +578,8 @@ def _generated_offer(rng: random.Random, index: int, offer_id: int) -> dict[str,
     }
     if skus:
         offer["skuInfos"] = skus
+    if index % 10 == 4:   # a few offers carry 1688's own translated subject (subjectTrans)
+        offer["subjectTrans"] = _SUBJECT_TRANS[category_id]
     if index % 7 == 3:
         offer["processing"] = _processing(rng)
     if index % 4 == 1:
