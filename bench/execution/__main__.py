@@ -14,7 +14,9 @@ Servers, each its own process on a loopback port, started in this order every ro
                   answers, under uvicorn (uvloop, httptools), cached parse and validation.
 ``floor``         productgraph's exact response bytes per request body from a bare
                   Starlette route: HTTP alone.
-``productgraph-2w`` (``--workers 2``) ``productgraph serve`` with ``PRODUCTGRAPH_WORKERS=2``.
+``productgraph-2w`` (``--workers``) ``productgraph serve`` with ``PRODUCTGRAPH_WORKERS=2``.
+``productgraph-uncompiled`` (``--servers``) the same with ``PRODUCTGRAPH_COMPILED_EXECUTION=off``:
+                  the plain graphql-core path, for the before/after of the compiler.
 
 Shapes (``bench/execution/query.py``): product detail (160 fields), the same detail rotating
 over 100 different products (no response cache can help), ``id title``, and a list of 20
@@ -56,6 +58,7 @@ SERVERS = ("productgraph", "graphql-js", "graphql-core", "floor")
 LABELS = {
     "productgraph": "productgraph serve (defaults)",
     "productgraph-2w": "productgraph serve, PRODUCTGRAPH_WORKERS=2",
+    "productgraph-uncompiled": "productgraph serve, PRODUCTGRAPH_COMPILED_EXECUTION=off",
     "graphql-js": "Node graphql-js (cached parse+validate)",
     "graphql-core": "raw graphql-core (cached parse+validate)",
     "floor": "bare HTTP floor",
@@ -103,7 +106,10 @@ def command(server: str, port: int, files: Path) -> tuple[list[str], dict[str, s
         exe = shutil.which("productgraph", path=str(Path(sys.executable).parent)) \
             or "productgraph"
         workers = 2 if server == "productgraph-2w" else 1
-        return [exe, "serve", "--port", str(port)], default_environment(workers)
+        env = default_environment(workers)
+        if server == "productgraph-uncompiled":
+            env["PRODUCTGRAPH_COMPILED_EXECUTION"] = "off"
+        return [exe, "serve", "--port", str(port)], env
     if server == "graphql-js":
         return (["node", str(NODE_DIR / "server.mjs"), str(port), str(files / "answers.json"),
                  str(files / "schema.graphql")], dict(os.environ))
