@@ -28,6 +28,7 @@ from graph.serving import STATIC_DIR, STATIC_PATH, ProductGraphQL
 from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
 from resolvers.fetcher import ProductFetcher
+from resolvers.page_cache import PageCache
 from resolvers.part_cache import part_cache_from_settings
 
 
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None,
     redis = getattr(cache.backend, "client", None) if cache is not None else None
     registry = build_registry(settings, sandbox_transport, redis=redis)
     fetcher = ProductFetcher(registry, cache)
+    if cache is not None:
+        fetcher.pages = PageCache(cache, ttl_s=settings.cache.search_ttl_s,
+                                  max_age_s=settings.cache.search_max_age_s)
     localization = build_localization(settings.localization, redis=redis)
     serving = settings.serving
     manifest = None

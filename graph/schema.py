@@ -12,6 +12,7 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from channels.model import ProductRecord
+from graph.category_query import CategoryQuery
 from graph.compiler import CompiledOperations, compiled_execution_enabled
 from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
@@ -43,7 +44,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery):
+class Query(ListingQuery, CategoryQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(

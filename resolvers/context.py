@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.base import ChannelRegistry
+from resolvers.categories import CategoryFetcher
 from resolvers.fetcher import ProductFetcher
 from resolvers.loaders import ProductPartLoader
 from resolvers.localization import Localization
@@ -21,6 +23,21 @@ def default_localization() -> Localization:
         _DEFAULT_LOCALIZATION = Localization()
     return _DEFAULT_LOCALIZATION
 
+#: One category fetcher per product fetcher (per process, as the product fetcher is),
+#: over the same cache backend.
+_CATEGORY_FETCHERS: weakref.WeakKeyDictionary[ProductFetcher, CategoryFetcher] = \
+    weakref.WeakKeyDictionary()
+
+
+def category_fetcher_for(fetcher: ProductFetcher) -> CategoryFetcher:
+    """The process's ``CategoryFetcher`` beside ``fetcher``, sharing its registry and its
+    part cache's backend."""
+    found = _CATEGORY_FETCHERS.get(fetcher)
+    if found is None:
+        found = _CATEGORY_FETCHERS[fetcher] = CategoryFetcher(
+            fetcher.registry, getattr(fetcher, "cache", None))
+    return found
+
 
 @dataclass
 class Context:
@@ -35,10 +52,14 @@ class Context:
     localization: Localization = field(default_factory=default_localization)
     loader: ProductPartLoader = field(init=False)
     _translator: TextTranslator | None = field(init=False, default=None)
+    #: Category names and paths (process-wide, like the fetcher); built when not given.
+    categories: CategoryFetcher | None = None
 
     def __post_init__(self) -> None:
         # Built per request: a loader's memo must never serve another request or user.
         self.loader = ProductPartLoader(self.fetcher)
+        if self.categories is None:
+            self.categories = category_fetcher_for(self.fetcher)
 
     @property
     def translator(self) -> TextTranslator:

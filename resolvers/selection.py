@@ -27,7 +27,9 @@ _CORE_FIELDS = (
     "minOrderQuantity", "distributionPrice", "distributionMinQuantity", "unit", "batchNumber",
     "mixWholesale", "productType", "attributes", "totalStock", "availableForSale",
     "salesCount", "shipping", "category", "brand", "condition", "status", "customization",
-    "listedAt", "updatedAt",
+    "listedAt", "updatedAt", "referencePriceRange", "suggestedRetailPrice", "sellUnit",
+    "onlineTradeSupported", "businessGroups", "outerId", "saleType", "delistingAt",
+    "hasInvoice", "hasWarranty", "sellPoint",
 )
 
 PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {

@@ -586,7 +586,40 @@ def _generated_offer(rng: random.Random, index: int, offer_id: int) -> dict[str,
         offer["mainVedio"] = _video(rng)
     if index % 8 == 5:
         offer["detailVedio"] = _video(rng)
+    _documented_extras(offer, index)
     return offer
+
+
+#: The five ``bizGroupInfos`` codes seed 004 prints, with its descriptions.
+_BIZ_GROUPS = [("is_retail_offer", "零售通"), ("is_micro_supply", "微供商品"),
+               ("is_emall_offer", "1688企业内部商城"), ("is_consign_market_offer", "1688代销产品"),
+               ("has_linked_to_supplier", "代发业务产品")]
+
+
+def _documented_extras(offer: dict[str, Any], index: int) -> None:
+    """ProductInfo fields of §2.6 / seed 004 beside prices and SKUs, derived from the
+    offer's index (no random draws, so the rest of the catalog stays as it was):
+    ``referencePrice`` (a range, one price, the label 面议, or absent), ``bizGroupInfos``,
+    ``productCargoNumber``, ``shippingInfo.handlingTime``, ``skuCode`` and ``valueID``."""
+    sale = offer["saleInfo"]
+    prices = [t["price"] for t in sale.get("priceRanges") or ()]
+    prices += [s["price"] for s in offer.get("skuInfos") or () if "price" in s]
+    if prices and index % 4 == 0:
+        offer["referencePrice"] = f"{min(prices):.2f}~{max(prices) * 1.1:.2f}"
+    elif prices and index % 4 == 1:
+        offer["referencePrice"] = f"{min(prices):.2f}"
+    elif index % 4 == 2:
+        offer["referencePrice"] = "面议"  # price on request: a label, not a price
+    offer["bizGroupInfos"] = [{"support": (index + n) % 3 == 0, "description": description,
+                               "code": code} for n, (code, description) in enumerate(_BIZ_GROUPS)]
+    if index % 3 != 2:
+        offer["productCargoNumber"] = f"HH-{offer['productID'] % 100000:05d}"
+    offer["shippingInfo"]["handlingTime"] = 1 + index % 7
+    for n, attribute in enumerate(offer["attributes"]):
+        if not attribute.get("isCustom"):
+            attribute["valueID"] = 3_000_000 + (offer["productID"] + n) % 1_000_000
+    for sku in offer.get("skuInfos") or ():
+        sku["skuCode"] = str(sku["skuId"])
 
 
 def _build(count: int = 120) -> dict[int, dict[str, Any]]:
