@@ -46,8 +46,9 @@ async def run(args: argparse.Namespace) -> None:
            for n in sorted(TOP_ITEMS)][:args.queries]
     with running(productgraph("sandbox", "--port", str(sandbox_port)),
                  ready_url=sandbox_url + "/_sandbox/stats"):
-        httpx.post(sandbox_url + "/_sandbox/faults",
-                   json={"qps_limit": args.qps, "latency_ms": args.latency_ms})
+        async with httpx.AsyncClient() as control:
+            await control.post(sandbox_url + "/_sandbox/faults",
+                               json={"qps_limit": args.qps, "latency_ms": args.latency_ms})
         env = {**sandbox_env(sandbox_url), "PRODUCTGRAPH_TAOBAO_QPS": str(args.qps),
                "PRODUCTGRAPH_UPSTREAM_DEADLINE": str(args.deadline)}
         with running(productgraph("serve", "--port", str(server_port)),
@@ -56,7 +57,8 @@ async def run(args: argparse.Namespace) -> None:
             async with httpx.AsyncClient(base_url=server_url, timeout=120,
                                          limits=limits) as client:
                 results = await asyncio.gather(*(one(client, i) for i in ids))
-        stats = httpx.get(sandbox_url + "/_sandbox/stats").json()
+        async with httpx.AsyncClient() as control:
+            stats = (await control.get(sandbox_url + "/_sandbox/stats")).json()
     counts = Counter(outcome for outcome, _, _ in results)
     print(f"{len(ids)} concurrent cold queries, budget {args.qps}/s, upstream deadline "
           f"{args.deadline:g} s, sandbox latency {args.latency_ms:g} ms; promise: every answer "

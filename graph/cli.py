@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     # shutdown, which closes the upstream clients and the cache.
     # ``http``: uvicorn's own protocol with a deadline on the request head
     # (graph/http_protocol.py, PRODUCTGRAPH_HEADER_TIMEOUT); every worker uses it.
+    # access_log=False: uvicorn's log_level re-raises "uvicorn.access" to INFO over the
+    # log config, which printed a second access line per request (bench/README.md).
     options: dict[str, Any] = {
         "host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(),
         "access_log": False, "http": protocol_class(),
