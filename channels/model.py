@@ -88,12 +88,32 @@ class ProductType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Coupon:
+    """A coupon an affiliate (淘宝客) answer attaches to an item: ``amount`` off from a spend
+    of ``threshold``, valid from ``starts_at`` to ``ends_at``."""
+
+    amount: Decimal
+    threshold: Decimal | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    remaining: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PriceTrio:
-    """Seed 003's price: list price, the price the buyer is shown, and a promotion price."""
+    """Seed 003's price: list price, the price the buyer is shown, and a promotion price.
+
+    ``final`` (the affiliate API's discounted ``zk_final_price``), ``after_coupon`` and
+    ``coupon`` are set only by the channels whose upstream answers them (``channels/tbk.py``).
+    """
 
     display: Decimal
     original: Decimal | None = None
     promotion: Decimal | None = None
+    final: Decimal | None = None
+    after_coupon: Decimal | None = None
+    coupon: Coupon | None = None
 
     @property
     def effective(self) -> Decimal:

@@ -15,6 +15,7 @@ from channels.model import ProductRecord
 from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.limits import OperationLimits
+from graph.link_query import LinkQuery
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import PreparedOperation, execute_plain, plain_path_applies
@@ -42,7 +43,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery):
+class Query(ListingQuery, LinkQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(

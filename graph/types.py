@@ -24,6 +24,7 @@ from channels.variants import (
     value_availability,
     variant_by_selected_options,
 )
+from graph.source_types import ProductSource, sources_of
 from graph.values import (
     Attribute,
     Category,
@@ -287,6 +288,17 @@ class Product(Node):
         if core is None:  # the root resolvers load CORE whenever a core field is selected
             raise RuntimeError(f"core of {self.record.id} was not loaded")
         return core
+
+    @strawberry.field(description="Which upstream route answered each part of the product "
+                                  "this query loaded (a layered channel answers parts from "
+                                  "several routes, e.g. CORE from AFFILIATE_API and VARIANTS "
+                                  "from AGGREGATOR).")
+    def sources(self, info: strawberry.Info) -> list[ProductSource]:
+        try:
+            adapter = info.context.registry.adapter(self.record.channel)
+        except Exception:
+            return []
+        return sources_of(adapter, self.record.loaded_parts() - self.record.empty_parts)
 
     @strawberry.field(description="The canonical product page on the marketplace.")
     def source_url(self) -> str:
