@@ -53,10 +53,17 @@ def urls_in(text: str) -> list[str]:
 def tokens_in(text: str) -> list[str]:
     """The 淘口令 codes in a text, links taken out first (a URL's path is no code)."""
     bare = _URL.sub(" ", text)
-    # Codes mix letters and digits; a bracketed word or number alone is no 淘口令.
-    return list(dict.fromkeys(
-        m.group(1) for m in _TOKEN.finditer(bare)
-        if any(c.isdigit() for c in m.group(1)) and any(c.isalpha() for c in m.group(1))))
+    return list(dict.fromkeys(m.group(1) for m in _TOKEN.finditer(bare)
+                              if _looks_like_code(m.group(1))))
+
+
+def _looks_like_code(code: str) -> bool:
+    """Codes mix letters and digits, or upper and lower case: a bracketed number or a
+    bracketed lowercase word is no 淘口令."""
+    digits = any(c.isdigit() for c in code)
+    letters = any(c.isalpha() for c in code)
+    mixed_case = any(c.isupper() for c in code) and any(c.islower() for c in code)
+    return (digits and letters) or mixed_case
 
 
 def offline_product(text: str) -> ParsedProductUrl | None:

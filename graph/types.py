@@ -298,7 +298,7 @@ class Product(Node):
             adapter = info.context.registry.adapter(self.record.channel)
         except Exception:
             return []
-        return sources_of(adapter, self.record.loaded_parts() - self.record.empty_parts)
+        return sources_of(adapter, self.record.loaded_parts())
 
     @strawberry.field(description="The canonical product page on the marketplace.")
     def source_url(self) -> str:
