@@ -141,7 +141,9 @@ def price_from_tbk(item: Mapping[str, Any]) -> PriceTrio:
     after: Decimal | None = None
     if coupon is not None and (coupon.threshold is None or display >= coupon.threshold):
         after = max(display - coupon.amount, Decimal("0"))
-    return PriceTrio(display=display, original=reserve, final=final, after_coupon=after,
+    # ``original`` is only a list price that differs from the shown one (channels/model.py).
+    original = reserve if reserve is not None and reserve != display else None
+    return PriceTrio(display=display, original=original, final=final, after_coupon=after,
                      coupon=coupon)
 
 

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.disconnect import CancelOnDisconnect
 from graph.health import health_routes
+from graph.localization import build_localization
 from graph.metrics import metrics_endpoint
 from graph.observability import REQUEST_ID_HEADER, RequestLogMiddleware, install_log_redaction
 from graph.persisted import PersistedQueries, load_manifest
@@ -27,6 +28,7 @@ from graph.serving import STATIC_DIR, STATIC_PATH, ProductGraphQL
 from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
 from resolvers.fetcher import ProductFetcher
+from resolvers.page_cache import PageCache
 from resolvers.part_cache import part_cache_from_settings
 
 
@@ -40,6 +42,10 @@ def create_app(settings: Settings | None = None,
     redis = getattr(cache.backend, "client", None) if cache is not None else None
     registry = build_registry(settings, sandbox_transport, redis=redis)
     fetcher = ProductFetcher(registry, cache)
+    if cache is not None:
+        fetcher.pages = PageCache(cache, ttl_s=settings.cache.search_ttl_s,
+                                  max_age_s=settings.cache.search_max_age_s)
+    localization = build_localization(settings.localization, redis=redis)
     serving = settings.serving
     manifest = None
     if serving.persisted_queries == "safelist":
@@ -50,6 +56,7 @@ def create_app(settings: Settings | None = None,
     persisted = PersistedQueries(serving.persisted_queries, redis=redis, manifest=manifest,
                                  capacity=serving.persisted_queries_cache_size)
     graphql_app = ProductGraphQL(schema, fetcher, settings, persisted)
+    graphql_app.localization = localization
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -58,9 +65,11 @@ def create_app(settings: Settings | None = None,
         # request waits (the tail latency it saves: bench/README.md).
         gc.collect()
         gc.freeze()
+        localization.rates.start()
         try:
             yield
         finally:
+            await localization.aclose()
             await fetcher.aclose()
             await registry.aclose()
 
@@ -77,6 +86,7 @@ def create_app(settings: Settings | None = None,
     app.state.settings = settings
     app.state.fetcher = fetcher
     app.state.registry = registry
+    app.state.localization = localization
     return app
 
 

@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     # uvicorn answers SIGTERM by refusing new connections and letting in-flight requests
     # finish (at most PRODUCTGRAPH_SHUTDOWN_TIMEOUT s), then runs the app's lifespan
     # shutdown, which closes the upstream clients and the cache.
+    # access_log=False: uvicorn's log_level re-raises "uvicorn.access" to INFO over the
+    # log config, which printed a second access line per request (bench/README.md).
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-               "log_config": uvicorn_log_config(),
+               "log_config": uvicorn_log_config(), "access_log": False,
                "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
     if workers > 1:
         uvicorn.run("graph.asgi:app", workers=workers, **options)

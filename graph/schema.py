@@ -12,6 +12,8 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from channels.model import ProductRecord
+from graph.category_query import CategoryQuery
+from graph.compiler import CompiledOperations, compiled_execution_enabled
 from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.limits import OperationLimits
@@ -43,7 +45,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery, LinkQuery):
+class Query(ListingQuery, CategoryQuery, LinkQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(
@@ -120,6 +122,8 @@ class ProductGraphSchema(strawberry.federation.Schema):
                                        suggestions=True)
         #: Set by ``create_schema``: a schema built otherwise executes as strawberry's does.
         self.plain_path = False
+        #: Compiled operations of the plain path (graph/compiler.py); ``None``: off.
+        self.compiled: CompiledOperations | None = None
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: Any = None) -> None:
@@ -195,6 +199,8 @@ def create_schema() -> ProductGraphSchema:
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
     built.plain_path = plain_path_applies(built)
+    if built.plain_path and compiled_execution_enabled():
+        built.compiled = CompiledOperations(built._schema, built.execution_context_class)
     return built
 
 

@@ -5,7 +5,9 @@
 1. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
    a multipart request (``searchByImage(image:)``) must carry a preflight header (CSRF)
    and fit one image;
-2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT;
+2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT; it is also
+   handed to the channels (``channels.http.call_deadline``), which refuse a call with
+   RATE_LIMITED and ``retryAfter`` at once when its budget slot would come too late;
 3. batches: at most ``max_operations`` operations (1 = batching off), else 400
    TOO_MANY_OPERATIONS;
 4. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
@@ -42,6 +44,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from channels.http import call_deadline
 from graph.documents import DocumentCache
 from graph.limits import actual_cost, check_cost, requested_cost
 from graph.metrics import observe_operation
@@ -54,6 +57,7 @@ from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
+from resolvers.localization import Localization
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -98,6 +102,9 @@ class ProductGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with productgraph's per-request context, operation limits,
     modes and persisted queries."""
 
+    #: The process's translations and rates (graph/app.py); None: the defaults.
+    localization: Localization | None = None
+
     def __init__(self, schema: Schema, fetcher: ProductFetcher, settings: Settings,
                  persisted: PersistedQueries | None = None) -> None:
         serving = settings.serving
@@ -128,6 +135,11 @@ class ProductGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         response: Response
+        # The channels refuse at once (RATE_LIMITED + retryAfter) a call whose budget slot
+        # would come too late for this request, instead of waiting into its timeout; a
+        # margin is left to build the answer.
+        deadline = call_deadline.set(
+            time.monotonic() + self.request_timeout_s - min(1.0, 0.1 * self.request_timeout_s))
         try:
             limited = self._limited_receive(scope, receive)
             async with asyncio.timeout(self.request_timeout_s):
@@ -143,6 +155,8 @@ class ProductGraphQL(GraphQL[Context, None]):
             response = self._refuse(RequestRefused(
                 504, "REQUEST_TIMEOUT",
                 f"The request did not finish within {self.request_timeout_s:g} s."))
+        finally:
+            call_deadline.reset(deadline)
         await response(scope, receive, send)
 
     def _refuse(self, refusal: RequestRefused) -> Response:
@@ -236,8 +250,11 @@ class ProductGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(fetcher=self.fetcher, registry=self.fetcher.registry,
-                       max_ids=self.max_ids, request=request, response=response)
+        context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
+                          max_ids=self.max_ids, request=request, response=response)
+        if self.localization is not None:  # set by graph/app.py from the settings
+            context.localization = self.localization
+        return context
 
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Any, context: Context,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from channels import alibaba, tbk, top, weidian
 from channels.http import DEFAULT_TIMEOUT_S
@@ -18,6 +18,9 @@ from channels.model import Part
 from graph.limits import OperationLimits
 from graph.link_settings import LinkSettings, link_settings
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+
+if TYPE_CHECKING:
+    from graph.localization import LocalizationSettings
 
 
 class Secret:
@@ -181,6 +184,36 @@ def default_upstream_deadline(timeout_s: float) -> float:
     return min(2 * timeout_s, max(timeout_s, UPSTREAM_DEADLINE_CAP_S))
 
 
+#: The prefix of each upstream's ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT`` and
+#: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE`` (the prefix of its ``…_QPS``).
+BUDGET_PREFIXES: dict[str, str] = {
+    "top": "TAOBAO", "alibaba": "1688", "alibaba-aggregator": "1688",
+    "weidian": "WEIDIAN", "standard": "STANDARD",
+}
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """How one upstream's budget is shared out (``channels.policy.UpstreamPolicy``)."""
+
+    #: ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT``: the most calls one process lets wait for a
+    #: budget slot; ``None``: qps × the upstream deadline.
+    queue_limit: int | None = None
+    #: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE``: the share of the QPS one process keeps
+    #: while Redis is unreachable; ``None``: 0.25.
+    fallback_share: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment, prefix: str) -> BudgetSettings:
+        share = env.positive(f"{prefix}_QPS_FALLBACK_SHARE", None)
+        if share is not None and share > 1:
+            raise SettingsError(
+                f"PRODUCTGRAPH_{prefix}_QPS_FALLBACK_SHARE must be at most 1, got {share:g}")
+        raw_limit = env.text(f"{prefix}_QUEUE_LIMIT")
+        limit = env.count(f"{prefix}_QUEUE_LIMIT", 0, zero=True) if raw_limit else None
+        return cls(queue_limit=limit, fallback_share=share)
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -199,6 +232,13 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    #: Per ``BUDGET_PREFIXES`` prefix; a prefix not here has the defaults.
+    budgets: Mapping[str, BudgetSettings] = field(default_factory=dict)
+
+    def budget(self, upstream: str) -> BudgetSettings:
+        return self.budgets.get(BUDGET_PREFIXES.get(upstream, ""), BudgetSettings())
+    #: Translation providers, glossary and currency rates (graph/localization.py).
+    localization: LocalizationSettings = field(default_factory=lambda: _localization())
     links: LinkSettings = field(default_factory=LinkSettings)
 
     @property
@@ -240,6 +280,9 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            budgets={prefix: BudgetSettings.from_env(env, prefix)
+                     for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
+            localization=_localization(env),
             links=link_settings(env, production=mode == "production"),
         )
 
@@ -311,6 +354,13 @@ class Environment:
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
 
+def _localization(env: Environment | None = None) -> LocalizationSettings:
+    # Imported here: graph/localization.py reads its variables through ``Environment``.
+    from graph.localization import LocalizationSettings
+
+    return LocalizationSettings() if env is None else LocalizationSettings.from_env(env)
+
+
 def _cache_settings(env: Environment) -> CacheSettings:
     url = env.text("CACHE_URL")
     if url and "://" not in url and url.lower() not in ("off", "none", "disabled"):
@@ -339,8 +389,16 @@ def _cache_settings(env: Environment) -> CacheSettings:
     if not_found < 0:
         raise SettingsError(
             f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be 0 or more, got {raw_nf!r}")
+    search_ttl = env.positive("CACHE_TTL_SEARCH", CacheSettings.search_ttl_s)
+    search_age = env.positive("CACHE_MAX_AGE_SEARCH",
+                              max(search_ttl, CacheSettings.search_max_age_s))
+    if search_age < search_ttl:
+        raise SettingsError(
+            f"PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH ({search_age:g} s) must be at least "
+            f"PRODUCTGRAPH_CACHE_TTL_SEARCH ({search_ttl:g} s)")
     return CacheSettings(
         url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
+        search_ttl_s=search_ttl, search_max_age_s=search_age,
         max_entries=env.count("CACHE_MAX_ENTRIES", CacheSettings.max_entries),
         timeout_s=env.positive("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000) / 1000)
 

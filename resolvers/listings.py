@@ -25,6 +25,7 @@ from channels.model import Channel, ListingPage, Part, ProductRecord
 from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.page_cache import normalized_keyword, page_key
 from resolvers.selection import PART_OF_FIELD, product_parts, selected_field_names
 
 if TYPE_CHECKING:
@@ -196,11 +197,21 @@ async def resolve_search(
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="channel") from exc
 
+    pages = info.context.fetcher.pages
+
     async def fetch(page: int, size: int) -> ListingPage:
-        return await searcher.search(
-            channel, keyword=keyword, page=page, page_size=size, sort=sort,
-            price_min=price_min, price_max=price_max, category_id=category,
-            in_stock_only=in_stock_only)
+        def call() -> Awaitable[ListingPage]:
+            return searcher.search(
+                channel, keyword=keyword, page=page, page_size=size, sort=sort,
+                price_min=price_min, price_max=price_max, category_id=category,
+                in_stock_only=in_stock_only)
+
+        if pages is None:
+            return await call()
+        # The upstream page, cached (resolvers/page_cache.py); a failed fetch never is.
+        return await pages.get(page_key(
+            "search", channel.value, normalized_keyword(keyword), price_min, price_max,
+            category, in_stock_only, sort, page, size), call)
 
     key = fingerprint("search", channel.value, keyword, str(price_min), str(price_max),
                       category, in_stock_only, sort)

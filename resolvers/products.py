@@ -170,6 +170,12 @@ async def resolve_catalog_product(
         adapter = info.context.registry.adapter(Channel.TMALL)
         if not isinstance(adapter, CatalogCapable):
             raise to_graphql_error(NotFound("catalog products are a Tmall (TOP) feature"))
+        if product_id is not None:
+            # Through the fetcher's cache and single flight, shared with the items'
+            # ``catalogProduct``: one call per SPU per freshness period, whoever asks.
+            return await info.context.fetcher.catalog_product(
+                Channel.TMALL, product_id.strip())
+        # A key-properties lookup names no SPU before the answer: not cached.
         return await adapter.fetch_catalog_product(
             product_id=product_id.strip() if product_id else None,
             category_id=category_id, props=props)

@@ -6,8 +6,8 @@ and injects latency and faults on demand. The server talks to it in process
 it on a loopback port for tests and benchmarks.
 
 Control endpoints (sandbox only): ``GET /_sandbox/stats`` (calls per upstream method, peak
-calls in any one second), ``POST /_sandbox/reset``, ``POST /_sandbox/faults`` (JSON body with
-any field of ``Faults``).
+calls in any one second, TOP calls ``rejected`` with code 7), ``POST /_sandbox/reset``,
+``POST /_sandbox/faults`` (JSON body with any field of ``Faults``).
 """
 
 from __future__ import annotations

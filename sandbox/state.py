@@ -42,6 +42,9 @@ class SandboxState:
     #: gateway was still working on them (the caller cancelled its request).
     in_flight: int = 0
     disconnected: int = 0
+    #: TOP calls refused with code 7 (flow control: ``qps_limit``, or an injected ban), per
+    #: method — what a client that keeps to its budget never sees.
+    rejected: Counter[str] = field(default_factory=Counter)
 
     def record(self, api: str) -> None:
         self.calls[api] += 1
@@ -57,6 +60,8 @@ class SandboxState:
             "peakPerSecondByGateway": self.peaks_by_gateway(),
             "inFlight": self.in_flight,
             "disconnected": self.disconnected,
+            "rejected": dict(self.rejected),
+            "rejectedTotal": sum(self.rejected.values()),
             "lastParams": {api: dict(params) for api, params in self.last_params.items()},
         }
 
@@ -71,6 +76,7 @@ class SandboxState:
         self.per_second.clear()
         self.per_second_by_gateway.clear()
         self.disconnected = 0
+        self.rejected.clear()
         self.last_params.clear()
         self.recent_calls.clear()
         self.qps_ban_until = 0.0

@@ -441,6 +441,8 @@ class TopGateway:
                     raise missing(name)
             body, request_id = spec.handler(params)
         except TopError as err:
+            if err.code == 7:
+                self.state.rejected[method or "<missing method>"] += 1
             return envelope.error(err)
         return envelope.success(method, body, request_id or new_request_id())
 

@@ -5,20 +5,16 @@ configured secret ever shows in a response or a log line."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from graph.app import create_app
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import serve_app
 from tests.processes import free_port, productgraph, running, sandbox_env
 from tests.redis_server import running_redis
 
@@ -26,19 +22,6 @@ SEED_000 = "taobao_680123456789"
 KEY = "pk_live_7Hq2xVd93LmZ0bT5"
 OTHER_KEY = "pk_live_Q8wE3rT6yU1iO4pA"
 QUERY = f'{{ product(id: "{SEED_000}") {{ id title {{ original }} }} }}'
-
-
-@contextlib.asynccontextmanager
-async def app_client(env: dict[str, str], **client: Any
-                     ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    """The app built from ``env`` over an in-process sandbox, and an HTTP client to it."""
-    sandbox_app = create_sandbox_app()
-    app = create_app(Settings.from_env(env),
-                     sandbox_transport=httpx.ASGITransport(app=sandbox_app))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, **client),
-            base_url="http://productgraph.test") as http:
-        yield http, sandbox_app.state.sandbox
 
 
 def codes(response: httpx.Response) -> list[str]:
@@ -51,36 +34,36 @@ PRODUCTION = {"PRODUCTGRAPH_ENV": "production"}
 
 
 async def test_production_refuses_introspection_and_the_federation_sdl() -> None:
-    async with app_client(PRODUCTION) as (http, sandbox):
+    async with serve_app(PRODUCTION) as gql:
         for query in ("{ __schema { types { name } } }", '{ __type(name: "Product") { name } }',
                       "{ _service { sdl } }"):
-            response = await http.post("/graphql", json={"query": query})
+            response = await gql.http.post("/graphql", json={"query": query})
             assert set(codes(response)) == {"GRAPHQL_VALIDATION_FAILED"}, query
             assert "introspection has been disabled" in response.text
             assert response.json()["data"] is None
-        typename = await http.post("/graphql", json={"query": "{ __typename }"})
+        typename = await gql.http.post("/graphql", json={"query": "{ __typename }"})
         assert typename.json()["data"] == {"__typename": "Query"}
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_production_introspection_can_be_turned_back_on() -> None:
     env = {**PRODUCTION, "PRODUCTGRAPH_INTROSPECTION": "true"}
-    async with app_client(env) as (http, _):
+    async with serve_app(env) as gql:
         query = "{ __schema { queryType { name } } }"
-        response = await http.post("/graphql", json={"query": query})
+        response = await gql.http.post("/graphql", json={"query": query})
         assert response.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
 
 
 async def test_production_has_no_graphiql_and_no_get() -> None:
-    async with app_client(PRODUCTION) as (http, sandbox):
-        page = await http.get("/graphql", headers={"accept": "text/html"})
+    async with serve_app(PRODUCTION) as gql:
+        page = await gql.http.get("/graphql", headers={"accept": "text/html"})
         assert page.status_code == 404
         assert "graphiql" not in page.text.lower()
-        over_get = await http.get("/graphql", params={"query": QUERY})
+        over_get = await gql.http.get("/graphql", params={"query": QUERY})
         assert over_get.status_code == 405
         assert codes(over_get) == ["METHOD_NOT_ALLOWED"]
         assert over_get.headers["allow"] == "POST"
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 # Misspellings a suggestion-based recovery tool (clairvoyance) sends to learn field names.
@@ -95,9 +78,9 @@ PROBES = [
 
 
 async def test_production_suggestions_leak_no_field_names() -> None:
-    async with app_client(PRODUCTION) as (http, sandbox):
+    async with serve_app(PRODUCTION) as gql:
         for probe in PROBES:
-            response = await http.post("/graphql", json={"query": probe})
+            response = await gql.http.post("/graphql", json={"query": probe})
             text = response.text
             assert response.json()["errors"], probe
             assert "Did you mean" not in text, text
@@ -107,14 +90,14 @@ async def test_production_suggestions_leak_no_field_names() -> None:
             assert quoted <= set(re.findall(r"\w+", probe)), (quoted, text)
             for name in ("title", "seller", "variants", "price", "images", "skuId", "stock"):
                 assert name not in text or name in probe, (name, text)
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_development_keeps_suggestions_and_graphiql() -> None:
-    async with app_client({}) as (http, _):
-        response = await http.post("/graphql", json={"query": PROBES[0]})
+    async with serve_app({}) as gql:
+        response = await gql.http.post("/graphql", json={"query": PROBES[0]})
         assert "Did you mean 'product'" in response.text
-        page = await http.get("/graphql", headers={"accept": "text/html"})
+        page = await gql.http.get("/graphql", headers={"accept": "text/html"})
         assert page.status_code == 200
         assert "/graphiql/static/graphiql.min.js" in page.text
         assert "unpkg.com" not in page.text and "https://" not in page.text
@@ -144,60 +127,60 @@ KEYS = {"PRODUCTGRAPH_API_KEYS": f"{KEY}, {OTHER_KEY}"}
 
 
 async def test_without_a_valid_key_it_is_401_and_nothing_runs() -> None:
-    async with app_client(KEYS) as (http, sandbox):
+    async with serve_app(KEYS) as gql:
         for headers in ({}, {"authorization": "Bearer nope"}, {"x-api-key": KEY + "x"},
                         {"authorization": f"Basic {KEY}"}):
-            response = await http.post("/graphql", json={"query": QUERY}, headers=headers)
+            response = await gql.http.post("/graphql", json={"query": QUERY}, headers=headers)
             assert response.status_code == 401, headers
             assert codes(response) == ["UNAUTHENTICATED"]
             assert response.headers["www-authenticate"].startswith("Bearer")
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_either_key_works_as_bearer_or_x_api_key() -> None:
-    async with app_client(KEYS) as (http, _):
+    async with serve_app(KEYS) as gql:
         for headers in ({"authorization": f"Bearer {KEY}"}, {"x-api-key": OTHER_KEY}):
-            response = await http.post("/graphql", json={"query": QUERY}, headers=headers)
+            response = await gql.http.post("/graphql", json={"query": QUERY}, headers=headers)
             assert response.status_code == 200
             assert response.json()["data"]["product"]["id"] == SEED_000
 
 
 async def test_health_readiness_and_metrics_need_no_key() -> None:
-    async with app_client(KEYS) as (http, _):
-        assert (await http.get("/healthz")).status_code == 200
-        ready = await http.get("/readyz")
+    async with serve_app(KEYS) as gql:
+        assert (await gql.http.get("/healthz")).status_code == 200
+        ready = await gql.http.get("/readyz")
         assert ready.status_code == 200
         body = ready.json()
         assert body["status"] == "ready"
         assert body["cache"]["ok"] is True
         assert body["channels"]["taobao"] == "closed"
         assert set(body["channels"]) >= {"taobao", "tmall", "1688", "weidian"}
-        assert (await http.get("/metrics")).status_code == 200
+        assert (await gql.http.get("/metrics")).status_code == 200
 
 
 # -- rate limit ------------------------------------------------------------------------
 
 async def test_over_the_rate_it_is_429_with_retry_after() -> None:
     env = {**KEYS, "PRODUCTGRAPH_RATE_LIMIT_PER_MINUTE": "3"}
-    async with app_client(env) as (http, sandbox):
+    async with serve_app(env) as gql:
         auth = {"authorization": f"Bearer {KEY}"}
         seen = []
         for _ in range(3):
-            ok = await http.post("/graphql", json={"query": "{ __typename }"}, headers=auth)
+            ok = await gql.http.post("/graphql", json={"query": "{ __typename }"}, headers=auth)
             assert ok.status_code == 200
             seen.append(int(ok.headers["ratelimit-remaining"]))
             assert ok.headers["ratelimit-limit"] == "3"
         assert seen == [2, 1, 0]
-        sandbox.reset()
-        over = await http.post("/graphql", json={"query": QUERY}, headers=auth)
+        gql.sandbox.reset()
+        over = await gql.http.post("/graphql", json={"query": QUERY}, headers=auth)
         assert over.status_code == 429
         assert codes(over) == ["RATE_LIMITED"]
         assert 1 <= int(over.headers["retry-after"]) <= 20   # one token every 20 s
         assert over.headers["ratelimit-remaining"] == "0"
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
         # Another key has its own bucket.
-        other = await http.post("/graphql", json={"query": "{ __typename }"},
-                                headers={"x-api-key": OTHER_KEY})
+        other = await gql.http.post("/graphql", json={"query": "{ __typename }"},
+                                    headers={"x-api-key": OTHER_KEY})
         assert other.status_code == 200
 
 
@@ -206,14 +189,14 @@ async def test_the_rate_limit_is_shared_through_redis() -> None:
         env = {**KEYS, "PRODUCTGRAPH_RATE_LIMIT_PER_MINUTE": "4",
                "PRODUCTGRAPH_CACHE_URL": url}
         auth = {"x-api-key": KEY}
-        async with app_client(env) as (first, _), app_client(env) as (second, _):
+        async with serve_app(env) as first, serve_app(env) as second:
             statuses = []
-            for http in (first, second, first, second, first):
-                response = await http.post("/graphql", json={"query": "{ __typename }"},
-                                           headers=auth)
+            for instance in (first, second, first, second, first):
+                response = await instance.http.post(
+                    "/graphql", json={"query": "{ __typename }"}, headers=auth)
                 statuses.append(response.status_code)
             assert statuses == [200, 200, 200, 200, 429]
-            ready = await first.get("/readyz")
+            ready = await first.http.get("/readyz")
             assert ready.json()["cache"] == {"backend": "redis", "ok": True}
 
 
@@ -221,24 +204,24 @@ async def test_the_rate_limit_is_shared_through_redis() -> None:
 
 async def test_cors_allows_only_the_listed_origins() -> None:
     env = {**KEYS, "PRODUCTGRAPH_CORS_ORIGINS": "https://shop.example"}
-    async with app_client(env) as (http, _):
+    async with serve_app(env) as gql:
         preflight = {"origin": "https://shop.example", "access-control-request-method": "POST",
                      "access-control-request-headers": "authorization,content-type"}
-        allowed = await http.options("/graphql", headers=preflight)
+        allowed = await gql.http.options("/graphql", headers=preflight)
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
-        denied = await http.options("/graphql", headers={**preflight,
-                                                         "origin": "https://evil.example"})
+        denied = await gql.http.options(
+            "/graphql", headers={**preflight, "origin": "https://evil.example"})
         assert "access-control-allow-origin" not in denied.headers
 
 
 async def test_request_id_is_kept_when_well_formed_and_replaced_when_not() -> None:
-    async with app_client({}) as (http, _):
-        kept = await http.post("/graphql", json={"query": "{ __typename }"},
-                               headers={"x-request-id": "req-123.abc"})
+    async with serve_app({}) as gql:
+        kept = await gql.http.post("/graphql", json={"query": "{ __typename }"},
+                                   headers={"x-request-id": "req-123.abc"})
         assert kept.headers["x-request-id"] == "req-123.abc"
-        replaced = await http.post("/graphql", json={"query": "{ __typename }"},
-                                   headers={"x-request-id": "bad id<script>" * 20})
+        replaced = await gql.http.post("/graphql", json={"query": "{ __typename }"},
+                                       headers={"x-request-id": "bad id<script>" * 20})
         assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["x-request-id"])
 
 
@@ -264,7 +247,7 @@ async def test_one_json_log_line_per_request_and_no_secret_anywhere(
                      'b: product(id: "1688_554456348334") { id } '
                      'c: product(id: "weidian_1872265599") { id } }')
     bodies: list[str] = []
-    async with app_client(env) as (http, _):
+    async with serve_app(env) as gql:
         for headers, query in (
             ({"authorization": f"Bearer {KEY}", "x-request-id": "r-1"}, every_channel),
             ({"x-api-key": OTHER_KEY}, "{ prodct { id } }"),
@@ -274,7 +257,7 @@ async def test_one_json_log_line_per_request_and_no_secret_anywhere(
             ({"authorization": f"Bearer {KEY}"}, QUERY),
             ({"authorization": f"Bearer {KEY}"}, QUERY),   # over the rate: 4 a minute
         ):
-            response = await http.post("/graphql", json={"query": query}, headers=headers)
+            response = await gql.http.post("/graphql", json={"query": query}, headers=headers)
             bodies.append(response.text + json.dumps(dict(response.headers)))
     access = [json.loads(r.getMessage()) for r in caplog.records
               if r.name == "productgraph.access"]
@@ -302,11 +285,11 @@ async def test_one_json_log_line_per_request_and_no_secret_anywhere(
 # -- deadline --------------------------------------------------------------------------
 
 async def test_a_request_past_its_deadline_is_504_request_timeout() -> None:
-    async with app_client({"PRODUCTGRAPH_REQUEST_TIMEOUT": "0.3"}) as (http, sandbox):
-        sandbox.faults.latency_ms = 5000     # a marketplace that hangs
+    async with serve_app({"PRODUCTGRAPH_REQUEST_TIMEOUT": "0.3"}) as gql:
+        gql.sandbox.faults.latency_ms = 5000     # a marketplace that hangs
         started = time.perf_counter()
-        response = await http.post("/graphql", json={"query": QUERY},
-                                   headers={"x-request-id": "slow-1"})
+        response = await gql.http.post("/graphql", json={"query": QUERY},
+                                       headers={"x-request-id": "slow-1"})
         elapsed = time.perf_counter() - started
         assert response.status_code == 504
         assert codes(response) == ["REQUEST_TIMEOUT"]

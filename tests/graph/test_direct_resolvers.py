@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph.app import create_app
 from graph.documents import PreparedDocumentExtension
 from graph.schema import ENTITIES, ProductGraphSchema, Query, schema
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import serve_app
 
 EVERYTHING = """query ($ids: [ID!]!) { products(ids: $ids) {
   __typename id channel sourceId sourceUrl title { original translated language }
@@ -48,19 +45,17 @@ def request_args() -> tuple[Request, Response]:
 
 
 async def test_direct_resolvers_answer_as_strawberrys_own_do() -> None:
-    app = create_app(Settings.from_env({}),
-                     sandbox_transport=httpx.ASGITransport(app=create_sandbox_app()))
-    view = next(r.endpoint for r in app.routes  # type: ignore[attr-defined]
-                if getattr(r, "path", None) == "/graphql")
     strawberrys = ProductGraphSchema(query=Query, types=list(ENTITIES),
                                      extensions=[PreparedDocumentExtension])
     answers: list[Any] = []
-    for built in (schema, strawberrys):
-        context = await view.get_context(*request_args())
-        result = await built.execute(EVERYTHING, variable_values={"ids": IDS},
-                                     context_value=context)
-        answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
-    await app.state.registry.aclose()
+    async with serve_app() as gql:
+        view = next(r.endpoint for r in gql.app.routes
+                    if getattr(r, "path", None) == "/graphql")
+        for built in (schema, strawberrys):
+            context = await view.get_context(*request_args())
+            result = await built.execute(EVERYTHING, variable_values={"ids": IDS},
+                                         context_value=context)
+            answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
     direct, reference = answers
     assert direct == reference
     data, errors = direct

@@ -16,9 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from graph.app import create_app
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
+from tests.conftest import sandboxed_app
 from tests.processes import free_port
 
 SEED_000 = "taobao_680123456789"
@@ -28,9 +26,7 @@ TITLE = "query ($id: ID!) { product(id: $id) { id title { original } } }"
 @asynccontextmanager
 async def served() -> AsyncIterator[tuple[str, Any, Any]]:
     """productgraph under uvicorn on a free port: its URL, its app and the sandbox state."""
-    sandbox_app = create_sandbox_app()
-    app = create_app(Settings.from_env({}),
-                     sandbox_transport=httpx.ASGITransport(app=sandbox_app))
+    app, sandbox_app = sandboxed_app()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))

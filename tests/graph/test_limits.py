@@ -18,7 +18,7 @@ from graphql import parse
 from graph.limits import OperationLimits, actual_cost, check_document, estimate_cost
 from graph.refusal import RequestRefused
 from graph.settings import Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
 
 SEED_000 = "taobao_680123456789"
 REAL = """query Real($id: ID!) { product(id: $id) { id title { original }
@@ -96,12 +96,24 @@ async def test_five_thousand_duplicate_fields_are_refused(gql: GraphQLClient) ->
 
 async def test_duplicate_fields_under_a_high_token_limit_are_refused_by_cost() -> None:
     """With the token limit raised, the 5,000 duplicates still never reach validation
-    (whose overlap check is quadratic): the cost estimate refuses them."""
-    limits = OperationLimits(max_tokens=100_000, max_cost=1000)
-    query = '{{ products(ids: ["a", "b"]) {{ {} }} }}'.format(" ".join(["id"] * 5000))
+    (whose overlap check is quadratic) nor a resolver: the cost estimate refuses them."""
+    query = '{{ products(ids: ["{0}", "{0}"]) {{ {1} }} }}'.format(
+        SEED_000, " ".join(["id"] * 5000))
     document = parse(query)
-    check_document(document, limits)  # shape is fine: depth 2, no aliases
+    check_document(document, OperationLimits(max_tokens=100_000))  # depth 2, no aliases
     assert estimate_cost(document, None, None) == 1 + 2 * 5000
+
+    env = {"PRODUCTGRAPH_ENV": "production", "PRODUCTGRAPH_MAX_TOKENS": "100000",
+           "PRODUCTGRAPH_MAX_COST": "1000"}
+    async with serve_app(env) as gql:
+        response = await gql.post(query)
+        assert response.status_code == 400, response.text
+        payload = response.json()
+        assert [e["extensions"]["code"] for e in payload["errors"]] == [
+            "COST_ESTIMATED_TOO_EXPENSIVE"]
+        assert "10001 is over the limit of 1000" in payload["errors"][0]["message"]
+        assert payload.get("data") is None
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_a_hundred_repeated_directives_are_refused(gql: GraphQLClient) -> None:
@@ -191,14 +203,12 @@ async def test_a_good_query_reports_requested_and_actual_cost(gql: GraphQLClient
 
 
 async def test_batches_run_when_enabled_and_are_bounded() -> None:
-    from tests.graph.test_access import app_client
-
     env = {"PRODUCTGRAPH_MAX_OPERATIONS": "3"}
-    async with app_client(env) as (http, _sandbox):
-        ok = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
+    async with serve_app(env) as gql:
+        ok = await gql.http.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
         assert ok.status_code == 200
         assert [r["data"] for r in ok.json()] == [{"__typename": "Query"}] * 3
-        over = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 4)
+        over = await gql.http.post("/graphql", json=[{"query": "{ __typename }"}] * 4)
         assert over.status_code == 400
         assert over.json()["errors"][0]["extensions"]["code"] == "TOO_MANY_OPERATIONS"
         assert "at most 3" in over.json()["errors"][0]["message"]
@@ -220,11 +230,9 @@ async def test_limits_come_from_the_environment() -> None:
     assert settings.serving.limits.max_depth == 3
     assert settings.serving.limits.max_cost == 9
     assert settings.serving.limits.max_body_bytes == 1000
-    from tests.graph.test_access import app_client
-
-    async with app_client({"PRODUCTGRAPH_MAX_DEPTH": "2"}) as (http, _):
-        response = await http.post("/graphql", json={"query": "{ product(id: \"x\") { title "
-                                                              "{ original } } }"})
+    async with serve_app({"PRODUCTGRAPH_MAX_DEPTH": "2"}) as gql:
+        response = await gql.http.post(
+            "/graphql", json={"query": "{ product(id: \"x\") { title { original } } }"})
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from graph.persisted import PersistedQueries
-from tests.graph.test_access import app_client
+from tests.conftest import serve_app
 from tests.redis_server import running_redis
 
 SEED_000 = "taobao_680123456789"
@@ -21,48 +21,49 @@ def apq(query: str) -> dict[str, object]:
 
 
 async def test_unknown_hash_is_not_found_then_registered_then_served_by_hash() -> None:
-    async with app_client({}) as (http, sandbox):
-        miss = await http.post("/graphql", json={"extensions": apq(QUERY)})
+    async with serve_app({}) as gql:
+        miss = await gql.http.post("/graphql", json={"extensions": apq(QUERY)})
         assert miss.status_code == 200
         assert miss.json()["errors"] == [{"message": "PersistedQueryNotFound",
                                           "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
         assert "no-cache" in miss.headers["cache-control"]
-        assert sum(sandbox.calls.values()) == 0
-        registered = await http.post("/graphql", json={"query": QUERY, "extensions": apq(QUERY)})
+        assert sum(gql.sandbox.calls.values()) == 0
+        registered = await gql.http.post("/graphql",
+                                         json={"query": QUERY, "extensions": apq(QUERY)})
         assert registered.json()["data"]["product"]["id"] == SEED_000
-        by_hash = await http.post("/graphql", json={"extensions": apq(QUERY)})
+        by_hash = await gql.http.post("/graphql", json={"extensions": apq(QUERY)})
         assert by_hash.json()["data"] == registered.json()["data"]
 
 
 async def test_apq_over_get_the_cdn_way() -> None:
-    async with app_client({}) as (http, _):
+    async with serve_app({}) as gql:
         params = {"extensions": json.dumps(apq(QUERY)), "operationName": "Title"}
-        miss = await http.get("/graphql", params=params, headers={"accept": "*/*"})
+        miss = await gql.http.get("/graphql", params=params, headers={"accept": "*/*"})
         assert miss.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
-        await http.get("/graphql", params={**params, "query": QUERY})
-        hit = await http.get("/graphql", params=params, headers={"accept": "*/*"})
+        await gql.http.get("/graphql", params={**params, "query": QUERY})
+        hit = await gql.http.get("/graphql", params=params, headers={"accept": "*/*"})
         assert hit.json()["data"]["product"]["id"] == SEED_000
 
 
 async def test_a_hash_that_is_not_the_querys_is_refused() -> None:
-    async with app_client({}) as (http, sandbox):
-        response = await http.post("/graphql", json={"query": QUERY,
-                                                     "extensions": apq(QUERY + " ")})
+    async with serve_app({}) as gql:
+        response = await gql.http.post("/graphql", json={"query": QUERY,
+                                                         "extensions": apq(QUERY + " ")})
         assert response.status_code == 400
         assert response.json()["errors"][0]["extensions"]["code"] == \
             "PERSISTED_QUERY_HASH_MISMATCH"
-        version = await http.post("/graphql", json={"extensions": {"persistedQuery": {
+        version = await gql.http.post("/graphql", json={"extensions": {"persistedQuery": {
             "version": 2, "sha256Hash": "0" * 64}}})
         assert version.status_code == 400
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0
 
 
 async def test_a_query_registered_through_one_instance_is_found_by_another() -> None:
     with running_redis() as url:
         env = {"PRODUCTGRAPH_CACHE_URL": url}
-        async with app_client(env) as (first, _), app_client(env) as (second, _):
-            await first.post("/graphql", json={"query": QUERY, "extensions": apq(QUERY)})
-            hit = await second.post("/graphql", json={"extensions": apq(QUERY)})
+        async with serve_app(env) as first, serve_app(env) as second:
+            await first.http.post("/graphql", json={"query": QUERY, "extensions": apq(QUERY)})
+            hit = await second.http.post("/graphql", json={"extensions": apq(QUERY)})
             assert hit.json()["data"]["product"]["id"] == SEED_000
 
 
@@ -95,17 +96,17 @@ def manifest(tmp_path: Path) -> Path:
 async def test_safelist_runs_only_the_manifests_operations(tmp_path: Path) -> None:
     env = {"PRODUCTGRAPH_PERSISTED_QUERIES": "safelist",
            "PRODUCTGRAPH_PERSISTED_QUERIES_MANIFEST": str(manifest(tmp_path))}
-    async with app_client(env) as (http, sandbox):
-        by_id = await http.post("/graphql", json={"extensions": apq(QUERY)})
+    async with serve_app(env) as gql:
+        by_id = await gql.http.post("/graphql", json={"extensions": apq(QUERY)})
         assert by_id.json()["data"]["product"]["id"] == SEED_000
-        by_body = await http.post("/graphql", json={"query": QUERY})
+        by_body = await gql.http.post("/graphql", json={"query": QUERY})
         assert by_body.json()["data"]["product"]["id"] == SEED_000
-        sandbox.reset()
+        gql.sandbox.reset()
         other = f'{{ product(id: "{SEED_000}") {{ id }} }}'
         for body in ({"query": other}, {"query": other, "extensions": apq(other)},
                      {"extensions": apq(other)}):
-            refused = await http.post("/graphql", json=body)
+            refused = await gql.http.post("/graphql", json=body)
             assert refused.status_code == 400
             assert refused.json()["errors"][0]["extensions"]["code"] == \
                 "PERSISTED_QUERY_NOT_IN_LIST"
-        assert sum(sandbox.calls.values()) == 0
+        assert sum(gql.sandbox.calls.values()) == 0

@@ -3,6 +3,7 @@ strawberry's own path, which still runs whatever the plain path does not stand i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -10,11 +11,18 @@ import pytest
 from prometheus_client import REGISTRY
 from strawberry.extensions import SchemaExtension
 
+from channels.base import ChannelRegistry
+from channels.model import Channel, Part
 from graph.documents import PreparedDocumentExtension
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import plain_path_applies
 from graph.schema import ENTITIES, ProductGraphSchema, Query, create_schema
-from tests.conftest import GraphQLClient
+from resolvers.context import Context
+from resolvers.fetcher import ProductFetcher
+from tests.conftest import GraphQLClient, serve_app
+from tests.resolvers.fake_adapter import FakeAdapter
+
+SEED_000 = "taobao_680123456789"
 
 
 def operations(outcome: str) -> float:
@@ -35,15 +43,37 @@ async def test_every_outcome_is_counted(gql: GraphQLClient) -> None:
     assert {o: operations(o) - before[o] for o in before} == {"ok": 1, "partial": 1, "error": 1}
 
 
-async def test_resolver_errors_are_logged_as_strawberry_logs_them(
+async def test_coded_resolver_errors_are_answers_and_unexpected_ones_are_logged_as_strawberry_does(
         caplog: pytest.LogCaptureFixture) -> None:
+    """A coded error (here INVALID_ID) is an answer, not a failure to log; an exception no
+    resolver expected (here an adapter that answers without the part it was asked for, so
+    ``title`` finds no core) is logged by strawberry's execution logger."""
     schema = create_schema()
     assert schema.plain_path
-    result = await schema.execute("{ products(ids: [\"nonsense\"]) { id } }",
-                                  context_value=None)
-    assert result.data is None or result.data == {"products": [None]}
-    assert result.errors
-    assert any(r.name == "strawberry.execution" for r in caplog.records)
+    adapter = FakeAdapter()
+    adapter.forget = frozenset({Part.CORE})
+    fetcher = ProductFetcher(ChannelRegistry([adapter]))
+
+    def logged() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "strawberry.execution"]
+
+    coded = await schema.execute('{ products(ids: ["nonsense"]) { id } }',
+                                 context_value=Context(fetcher=fetcher, registry=fetcher.registry))
+    assert coded.data == {"products": [None]}
+    assert [(e.extensions or {}).get("code") for e in coded.errors or ()] == ["INVALID_ID"]
+    assert logged() == []
+    assert adapter.calls == []
+
+    bug = await schema.execute('{ product(id: "taobao_7") { id title { original } } }',
+                               context_value=Context(fetcher=fetcher, registry=fetcher.registry))
+    [error] = bug.errors or ()
+    assert error.path == ["product", "title"]
+    assert (error.extensions or {}).get("code") is None
+    assert isinstance(error.original_error, RuntimeError)
+    [record] = logged()
+    assert record.levelno == logging.ERROR
+    assert "core of taobao_7 was not loaded" in caplog.text
+    await fetcher.aclose()
 
 
 class Recording(SchemaExtension):
@@ -66,12 +96,9 @@ async def test_an_extension_the_plain_path_does_not_know_still_runs() -> None:
 
 
 async def test_fresh_memory_entries_answer_without_the_batch_and_the_rest_do_not() -> None:
-    from channels.model import Channel, Part
-    from tests.graph.test_upstream_cost import SEED_000, productgraph
-
     parts = frozenset({Part.CORE, Part.VARIANTS})
-    async with productgraph() as (gql, app):
-        fetcher = app.state.fetcher
+    async with serve_app() as gql:
+        fetcher = gql.app.state.fetcher
         source_id = SEED_000.removeprefix("taobao_")
         assert fetcher.cached(Channel.TAOBAO, source_id, parts) is None        # cold
         fetched = (await fetcher.fetch(Channel.TAOBAO, {source_id: parts}))[source_id]

@@ -13,13 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.app import create_app
 from graph.settings import Settings
-from sandbox.app import create_sandbox_app
 from sandbox.catalog_1688 import OFFERS
 from sandbox.catalog_top import TOP_ITEMS
 from sandbox.catalog_weidian import ITEMS as WEIDIAN_ITEMS
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
 
 SEARCH = """
 query($channel: Channel!, $query: String, $first: Int, $after: String,
@@ -202,11 +200,7 @@ async def test_top_credentials_without_an_aggregator_cannot_search_taobao() -> N
     settings = Settings.from_env({"PRODUCTGRAPH_TAOBAO_APP_KEY": "12345678",
                                   "PRODUCTGRAPH_TAOBAO_APP_SECRET": "not-the-sandbox-secret",
                                   "PRODUCTGRAPH_TAOBAO_GATEWAY_URL": "http://127.0.0.1:9/x"})
-    sandbox_app = create_sandbox_app()
-    app = create_app(settings, sandbox_transport=httpx.ASGITransport(app=sandbox_app))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://productgraph.test") as http:
-        gql = GraphQLClient(http, sandbox_app.state.sandbox)
+    async with serve_app(settings) as gql:
         for channel in ("TAOBAO", "TMALL"):
             result = await gql.execute(SEARCH, {"channel": channel})
             assert result["data"] is None
@@ -216,7 +210,6 @@ async def test_top_credentials_without_an_aggregator_cannot_search_taobao() -> N
         # Channels still in sandbox mode search through the sandbox aggregator.
         ok = await gql.execute(SEARCH, {"channel": "WEIDIAN", "first": 1})
         assert ok["data"]["search"]["totalCount"] == len(WEIDIAN_ITEMS)
-    await app.state.registry.aclose()
 
 
 # -- search by image -------------------------------------------------------------------

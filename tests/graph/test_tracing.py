@@ -1,11 +1,12 @@
 """OpenTelemetry tracing, recorded by the real SDK (``TracerProvider`` with an
 ``InMemorySpanExporter``) while queries run through the app over the in-process sandbox.
 
-OpenTelemetry lets a process set its global tracer provider once: this module sets an SDK
-provider (unless one is already set), adds its exporter, and shuts the exporter down when
-it is done; later tests run with spans recorded and dropped. The rest of the suite runs
-before any provider is set, on OpenTelemetry's no-op default; the last test here runs the
-app in a process where ``opentelemetry`` cannot be imported at all.
+OpenTelemetry lets a process set its global tracer provider once. This module sets an SDK
+provider (unless one is already set) for its own tests and, when it is done, puts the
+global back as it found it — the way OpenTelemetry's own test utilities
+(``opentelemetry.test.globals_test``) reset it — so the rest of the suite runs on the no-op
+default, as a server without tracing configured does. The last test here runs the app in
+a process where ``opentelemetry`` cannot be imported at all.
 """
 
 from __future__ import annotations
@@ -13,26 +14,21 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Iterator, Sequence
 
-import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util._once import Once
 
 import sandbox.credentials as credentials
-from graph.app import create_app
-from graph.settings import Settings
-from sandbox.app import create_sandbox_app
 from sandbox.catalog_1688 import OFFERS
 from sandbox.catalog_top import TOP_ITEMS, is_tmall
 from sandbox.catalog_weidian import ITEMS as WEIDIAN_ITEMS
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
 
 TAOBAO_IDS = [f"taobao_{n}" for n in sorted(TOP_ITEMS) if not is_tmall(n)]
 TMALL_IDS = [f"tmall_{n}" for n in sorted(TOP_ITEMS) if is_tmall(n)]
@@ -47,30 +43,25 @@ SECRETS = {name: value for name, value in vars(credentials).items()
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[InMemorySpanExporter]:
     provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
+    ours = not isinstance(provider, TracerProvider)
+    if ours:
         trace.set_tracer_provider(TracerProvider())
         provider = trace.get_tracer_provider()
     assert isinstance(provider, TracerProvider), "another tracer provider is set globally"
     collected = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(collected))
     yield collected
-    collected.shutdown()            # the provider stays; its spans go nowhere from now on
+    collected.shutdown()
+    if ours:   # back to "no provider set", which set_tracer_provider allows only once
+        provider.shutdown()
+        trace._TRACER_PROVIDER = None
+        trace._TRACER_PROVIDER_SET_ONCE = Once()
 
 
 @pytest.fixture
 def spans(exporter: InMemorySpanExporter) -> InMemorySpanExporter:
     exporter.clear()
     return exporter
-
-
-@asynccontextmanager
-async def app_client(env: dict[str, str]) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    sandbox_app = create_sandbox_app()
-    app = create_app(Settings.from_env(env),
-                     sandbox_transport=httpx.ASGITransport(app=sandbox_app))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://productgraph.test") as http:
-        yield http, sandbox_app.state.sandbox
 
 
 def upstream(finished: Sequence[ReadableSpan]) -> list[ReadableSpan]:
@@ -200,10 +191,10 @@ async def test_failed_upstream_calls_are_error_spans_with_the_code_each_retry_it
 async def test_an_upstream_past_its_deadline_is_an_upstream_timeout_span(
         spans: InMemorySpanExporter) -> None:
     env = {"PRODUCTGRAPH_UPSTREAM_TIMEOUT": "0.2", "PRODUCTGRAPH_UPSTREAM_DEADLINE": "0.3"}
-    async with app_client(env) as (http, sandbox):
-        sandbox.faults.timeout_rate = 1.0
-        sandbox.faults.hang_s = 1.0
-        response = await http.post("/graphql", json={
+    async with serve_app(env) as gql:
+        gql.sandbox.faults.timeout_rate = 1.0
+        gql.sandbox.faults.hang_s = 1.0
+        response = await gql.http.post("/graphql", json={
             "query": '{ product(id: "weidian_' + sorted(WEIDIAN_ITEMS)[0] + '") { id } }'})
     assert response.json()["errors"][0]["extensions"]["code"] == "UPSTREAM_TIMEOUT"
     calls = upstream(spans.get_finished_spans())
@@ -216,8 +207,8 @@ async def test_an_upstream_past_its_deadline_is_an_upstream_timeout_span(
 async def test_the_caller_trace_is_continued_and_a_batch_of_operations_is_one_trace(
         spans: InMemorySpanExporter) -> None:
     caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-    async with app_client({"PRODUCTGRAPH_MAX_OPERATIONS": "2"}) as (http, _):
-        response = await http.post(
+    async with serve_app({"PRODUCTGRAPH_MAX_OPERATIONS": "2"}) as gql:
+        response = await gql.http.post(
             "/graphql",
             json=[{"query": 'query A { product(id: "taobao_680123456789") { id } }'},
                   {"query": f'query B {{ product(id: "{ALIBABA_IDS[0]}") {{ id }} }}'}],

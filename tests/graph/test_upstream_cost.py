@@ -8,17 +8,12 @@ import asyncio
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from graph.app import create_app
-from graph.settings import Settings
 from sandbox.app import create_sandbox_app
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, serve_app
 from tests.redis_server import running_redis
 
 SEED_000 = "taobao_680123456789"
@@ -33,23 +28,6 @@ def taobao_ids(count: int) -> list[str]:
     from sandbox.catalog_top import TOP_ITEMS, is_tmall
 
     return [f"taobao_{n}" for n in sorted(TOP_ITEMS) if not is_tmall(n)][:count]
-
-
-@asynccontextmanager
-async def productgraph(env: dict[str, str] | None = None, sandbox_app: Any = None
-                       ) -> AsyncIterator[tuple[GraphQLClient, Any]]:
-    """A productgraph app (settings from ``env``) over ``sandbox_app`` (default: a fresh
-    one), and its app object."""
-    sandbox_app = sandbox_app or create_sandbox_app()
-    app = create_app(Settings.from_env(env or {}),
-                     sandbox_transport=httpx.ASGITransport(app=sandbox_app))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://productgraph.test", timeout=60) as http:
-        try:
-            yield GraphQLClient(http, sandbox_app.state.sandbox), app
-        finally:
-            await app.state.fetcher.aclose()
-            await app.state.registry.aclose()
 
 
 def total_calls(gql: GraphQLClient) -> int:
@@ -70,7 +48,7 @@ async def metric(gql: GraphQLClient, name: str, **labels: str) -> float:
 
 async def test_forty_items_cold_cost_two_batch_calls_and_warm_cost_none() -> None:
     ids = taobao_ids(40)
-    async with productgraph() as (gql, _):
+    async with serve_app() as gql:
         cold = await gql.execute(FULL, {"ids": ids})
         assert "errors" not in cold, cold["errors"]
         assert [p["id"] for p in cold["data"]["products"]] == ids
@@ -89,7 +67,7 @@ async def test_forty_items_cold_cost_two_batch_calls_and_warm_cost_none() -> Non
 
 
 async def test_a_thousand_identical_concurrent_cold_queries_cost_one_upstream_call() -> None:
-    async with productgraph() as (gql, _):
+    async with serve_app() as gql:
         gql.sandbox.faults.latency_ms = 50   # the call is still in flight as the rest arrive
         results = await asyncio.gather(*(gql.execute(TITLE, {"id": SEED_000})
                                          for _ in range(1000)))
@@ -101,7 +79,7 @@ async def test_a_thousand_identical_concurrent_cold_queries_cost_one_upstream_ca
 
 async def test_concurrent_queries_for_different_products_share_batch_calls() -> None:
     ids = taobao_ids(40)
-    async with productgraph() as (gql, _):
+    async with serve_app() as gql:
         gql.sandbox.faults.latency_ms = 20
         results = await asyncio.gather(*(gql.execute(TITLE, {"id": i}) for i in ids))
         assert [r["data"]["product"]["id"] for r in results] == ids
@@ -109,7 +87,7 @@ async def test_concurrent_queries_for_different_products_share_batch_calls() -> 
 
 
 async def test_a_cancelled_requester_does_not_fail_the_others_waiting_for_its_call() -> None:
-    async with productgraph() as (gql, _):
+    async with serve_app() as gql:
         gql.sandbox.faults.latency_ms = 200
         first = asyncio.create_task(gql.execute(TITLE, {"id": SEED_000}))
         await asyncio.sleep(0.05)   # first has started the upstream call
@@ -125,14 +103,14 @@ async def test_a_cancelled_requester_does_not_fail_the_others_waiting_for_its_ca
 
 
 async def test_when_its_only_requester_goes_away_the_upstream_call_is_dropped() -> None:
-    async with productgraph() as (gql, app):
+    async with serve_app() as gql:
         gql.sandbox.faults.latency_ms = 2000
         alone = asyncio.create_task(gql.execute(TITLE, {"id": SEED_000}))
         await asyncio.sleep(0.1)
-        assert app.state.fetcher.in_flight == 1
+        assert gql.app.state.fetcher.in_flight == 1
         alone.cancel()
         await asyncio.sleep(0.05)
-        assert app.state.fetcher.in_flight == 0   # not still waiting 1.9 s on the gateway
+        assert gql.app.state.fetcher.in_flight == 0   # not still waiting 1.9 s on the gateway
         gql.sandbox.faults.latency_ms = 0
         assert (await gql.execute(TITLE, {"id": SEED_000}))["data"]["product"]
 
@@ -140,7 +118,7 @@ async def test_when_its_only_requester_goes_away_the_upstream_call_is_dropped() 
 async def test_stale_is_served_at_once_with_one_refresh_and_while_the_upstream_is_down(
 ) -> None:
     env = {"PRODUCTGRAPH_CACHE_TTL_CORE": "0.3", "PRODUCTGRAPH_CACHE_MAX_AGE_CORE": "60"}
-    async with productgraph(env) as (gql, app):
+    async with serve_app(env) as gql:
         first = await gql.execute(PRICE, {"id": SEED_000})
         await asyncio.sleep(0.35)            # past the TTL, well within the max age
         gql.sandbox.reset()
@@ -150,7 +128,7 @@ async def test_stale_is_served_at_once_with_one_refresh_and_while_the_upstream_i
         elapsed = time.perf_counter() - started
         assert all(r == first for r in stale)
         assert elapsed < 0.3, f"stale answers waited {elapsed:.3f} s for the refresh"
-        await app.state.fetcher.drain()
+        await gql.app.state.fetcher.drain()
         assert total_calls(gql) == 1         # one background refresh for five requests
         assert await metric(gql, "productgraph_cache_requests_total",
                             part="core", result="stale") >= 5
@@ -161,13 +139,13 @@ async def test_stale_is_served_at_once_with_one_refresh_and_while_the_upstream_i
         gql.sandbox.faults.fail_rate = 1.0
         for _ in range(3):
             assert await gql.execute(PRICE, {"id": SEED_000}) == first
-        await app.state.fetcher.drain()
+        await gql.app.state.fetcher.drain()
         assert total_calls(gql) > 1          # the refreshes were tried, and failed
 
 
 async def test_past_max_age_the_part_is_fetched_again() -> None:
     env = {"PRODUCTGRAPH_CACHE_TTL_CORE": "0.1", "PRODUCTGRAPH_CACHE_MAX_AGE_CORE": "0.2"}
-    async with productgraph(env) as (gql, _):
+    async with serve_app(env) as gql:
         await gql.execute(TITLE, {"id": SEED_000})
         await asyncio.sleep(0.25)
         gql.sandbox.faults.fail_rate = 1.0
@@ -184,7 +162,7 @@ def _closed_port() -> int:
 
 async def test_a_dead_redis_cache_never_fails_a_query_and_is_counted() -> None:
     env = {"PRODUCTGRAPH_CACHE_URL": f"redis://127.0.0.1:{_closed_port()}/0"}
-    async with productgraph(env) as (gql, app):
+    async with serve_app(env) as gql:
         before = await metric(gql, "productgraph_cache_requests_total",
                               part="core", result="bypass")
         for _ in range(2):
@@ -194,15 +172,15 @@ async def test_a_dead_redis_cache_never_fails_a_query_and_is_counted() -> None:
         after = await metric(gql, "productgraph_cache_requests_total",
                              part="core", result="bypass")
         assert after - before >= 2
-        assert app.state.fetcher.cache.bypassed >= 2
+        assert gql.app.state.fetcher.cache.bypassed >= 2
 
 
 async def test_the_memory_cache_is_bounded_and_evicts_the_least_recently_used() -> None:
     a, b, c, d = taobao_ids(4)
-    async with productgraph({"PRODUCTGRAPH_CACHE_MAX_ENTRIES": "3"}) as (gql, app):
+    async with serve_app({"PRODUCTGRAPH_CACHE_MAX_ENTRIES": "3"}) as gql:
         for pid in (a, b, c, a, d):          # a is used again before d pushes b out
             await gql.execute(TITLE, {"id": pid})
-        assert len(app.state.fetcher.cache.backend) == 3
+        assert len(gql.app.state.fetcher.cache.backend) == 3
         gql.sandbox.reset()
         for pid in (a, c, d):
             await gql.execute(TITLE, {"id": pid})
@@ -212,7 +190,7 @@ async def test_the_memory_cache_is_bounded_and_evicts_the_least_recently_used() 
 
 
 async def test_a_missing_product_is_remembered_briefly() -> None:
-    async with productgraph({"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND": "0.2"}) as (gql, _):
+    async with serve_app({"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND": "0.2"}) as gql:
         for _ in range(2):
             result = await gql.execute(TITLE, {"id": "taobao_999999999999"})
             assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -227,7 +205,7 @@ async def test_five_hundred_cold_queries_stay_within_the_qps_budget() -> None:
     # gateway's own quota (a sliding window of arrivals that answers code 7 when crossed).
     env = {"PRODUCTGRAPH_TAOBAO_QPS": "40", "PRODUCTGRAPH_TAOBAO_BATCH_METHOD": ""}
     ids = taobao_ids(100)
-    async with productgraph(env) as (gql, _):
+    async with serve_app(env) as gql:
         gql.sandbox.faults.qps_limit = 40
         started = time.monotonic()
         results = await asyncio.gather(*(gql.execute(TITLE, {"id": ids[i % 100]})
@@ -244,7 +222,7 @@ async def test_five_hundred_cold_queries_stay_within_the_qps_budget() -> None:
 
 async def test_a_code_7_ban_stops_every_call_and_serves_cache_or_rate_limited() -> None:
     cached, other = taobao_ids(2)
-    async with productgraph() as (gql, _):
+    async with serve_app() as gql:
         await gql.execute(TITLE, {"id": cached})
         gql.sandbox.reset()
         gql.sandbox.faults.ban_seconds = 3
@@ -272,8 +250,8 @@ async def test_two_instances_share_one_redis_cache_and_one_qps_budget(redis_url:
     env = {"PRODUCTGRAPH_CACHE_URL": redis_url, "PRODUCTGRAPH_TAOBAO_QPS": "5",
            "PRODUCTGRAPH_TAOBAO_BATCH_METHOD": ""}
     sandbox_app = create_sandbox_app()   # one marketplace, two productgraph instances
-    async with productgraph(env, sandbox_app) as (one, _), \
-            productgraph(env, sandbox_app) as (two, _):
+    async with serve_app(env, sandbox_app) as one, \
+            serve_app(env, sandbox_app) as two:
         result = await one.execute(TITLE, {"id": SEED_000})
         assert result["data"]["product"]["id"] == SEED_000
         assert total_calls(one) == 1
