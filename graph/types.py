@@ -24,8 +24,8 @@ from channels.variants import (
     value_availability,
     variant_by_selected_options,
 )
-from graph.source_types import ProductSource, sources_of
 from graph.localized import ProductTranslation, VariantTranslation, parse_language
+from graph.source_types import ProductSource, sources_of
 from graph.values import (
     Attribute,
     BusinessGroup,
