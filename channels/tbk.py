@@ -82,6 +82,10 @@ class TbkAdapter:
     def validate_source_id(self, channel: Channel, source_id: str) -> str:
         return self._top.validate_source_id(channel, source_id)
 
+    def source_of(self, part: Part) -> str | None:
+        """``AFFILIATE_API`` for the parts it answers; no source for the others."""
+        return self.source_name if part in TBK_PARTS else None
+
     async def fetch(
         self, channel: Channel, source_ids: Sequence[str], parts: frozenset[Part]
     ) -> FetchResult:

@@ -335,16 +335,17 @@ class Product(Node):
             raise RuntimeError(f"core of {self.record.id} was not loaded")
         return core
 
-    @strawberry.field(description="Which upstream route answered each part of the product "
-                                  "this query loaded (a layered channel answers parts from "
+    @strawberry.field(description="Which upstream route answers each part of the product in "
+                                  "this deployment (a layered channel answers parts from "
                                   "several routes, e.g. CORE from AFFILIATE_API and VARIANTS "
-                                  "from AGGREGATOR).")
+                                  "from AGGREGATOR); a part no route answers is left out. "
+                                  "Loads nothing.")
     def sources(self, info: strawberry.Info) -> list[ProductSource]:
         try:
             adapter = info.context.registry.adapter(self.record.channel)
         except Exception:
             return []
-        return sources_of(adapter, self.record.loaded_parts())
+        return sources_of(adapter, frozenset(model.Part))
 
     @strawberry.field(description="The canonical product page on the marketplace.")
     def source_url(self) -> str:
