@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from channels.errors import CapabilityNotSupported, ChannelError, InvalidId
 from channels.model import (
@@ -23,6 +23,9 @@ from channels.model import (
     Part,
     ProductRecord,
 )
+
+if TYPE_CHECKING:
+    from channels.share_links import LinkResolver
 
 FetchResult = Mapping[str, ProductRecord | Exception]
 
@@ -161,8 +164,11 @@ class ChannelRegistry:
     """Maps each public channel to the adapter that serves it."""
 
     def __init__(self, adapters: Sequence[ChannelAdapter],
-                 searchers: Mapping[Channel, Searchable] | None = None) -> None:
+                 searchers: Mapping[Channel, Searchable] | None = None,
+                 links: LinkResolver | None = None) -> None:
+        """``links`` finds products in pasted text (``productByText``)."""
         self._adapters = list(adapters)
+        self.links = links
         self._by_channel: dict[Channel, ChannelAdapter] = {}
         for adapter in adapters:
             for channel in adapter.channels:

@@ -102,16 +102,36 @@ class ProductType(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Coupon:
+    """A coupon an affiliate (淘宝客) answer attaches to an item: ``amount`` off from a spend
+    of ``threshold``, valid from ``starts_at`` to ``ends_at``."""
+
+    amount: Decimal
+    threshold: Decimal | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    remaining: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PriceTrio:
     """Seed 003's price, one meaning on every channel: ``original`` is the catalogue price
     before promotions (``None`` = the same as ``display``: no separate list price),
     ``display`` the unit price the buyer is shown, ``promotion`` a real promotional price
     (below ``display``), else ``None``. A suggested retail price or a reference range is
-    never an ``original``: they have their own fields."""
+    never an ``original``: they have their own fields.
+
+    ``final`` (the affiliate API's discounted ``zk_final_price``), ``after_coupon`` and
+    ``coupon`` are set only by the channels whose upstream answers them (``channels/tbk.py``).
+    """
 
     display: Decimal
     original: Decimal | None = None
     promotion: Decimal | None = None
+    final: Decimal | None = None
+    after_coupon: Decimal | None = None
+    coupon: Coupon | None = None
 
     @property
     def before_promotion(self) -> Decimal:

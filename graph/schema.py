@@ -23,6 +23,7 @@ from graph.compiler import CompiledOperations, compiled_execution_enabled
 from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.limits import OperationLimits
+from graph.link_query import LinkQuery
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import PreparedOperation, execute_plain, plain_path_applies
@@ -50,7 +51,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery, CategoryQuery):
+class Query(ListingQuery, CategoryQuery, LinkQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(

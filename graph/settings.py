@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, overload
 
-from channels import alibaba, top, weidian
+from channels import alibaba, tbk, top, weidian
 from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
+from graph.link_settings import LinkSettings, link_settings
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class SettingsError(ValueError):
 
 
 SIGN_METHODS = top.SIGN_METHODS
+ITEM_SOURCES = ("seller", "affiliate")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,11 @@ class TaobaoSettings:
     item_method: str = top.DEFAULT_ITEM_METHOD
     batch_method: str = top.DEFAULT_BATCH_METHOD
     qps: float | None = None
+    #: ``seller``: the seller methods (a session's own items); ``affiliate``: any public
+    #: item through the 淘宝客 API (channels/tbk.py), SKUs from the aggregator if any.
+    item_source: str = "seller"
+    #: The affiliate adzone (the last part of the PID ``mm_<member>_<site>_<adzone>``).
+    adzone_id: str = ""
 
     @property
     def configured(self) -> bool:
@@ -85,7 +92,18 @@ class TaobaoSettings:
             # Set but empty means "no batch method": one call per item.
             batch_method=env.text("TAOBAO_BATCH_METHOD", cls.batch_method),
             qps=env.positive("TAOBAO_QPS", None),
+            item_source=env.choice("TAOBAO_ITEM_SOURCE", "seller", ITEM_SOURCES,
+                                   f"must be one of {', '.join(ITEM_SOURCES)}"),
+            adzone_id=env.text("TAOBAO_ADZONE_ID"),
         )
+        if taobao.adzone_id:
+            try:
+                tbk.check_adzone_id(taobao.adzone_id)
+            except ValueError as exc:
+                raise SettingsError(f"PRODUCTGRAPH_TAOBAO_ADZONE_ID: {exc}") from None
+        if taobao.item_source == "affiliate" and taobao.app_key and not taobao.adzone_id:
+            raise SettingsError("PRODUCTGRAPH_TAOBAO_ITEM_SOURCE=affiliate needs "
+                                "PRODUCTGRAPH_TAOBAO_ADZONE_ID (the affiliate PID's adzone)")
         if taobao.app_key and not taobao.app_secret:
             raise SettingsError(
                 "PRODUCTGRAPH_TAOBAO_APP_KEY is set but PRODUCTGRAPH_TAOBAO_APP_SECRET is not")
@@ -221,6 +239,7 @@ class Settings:
         return self.budgets.get(BUDGET_PREFIXES.get(upstream, ""), BudgetSettings())
     #: Translation providers, glossary and currency rates (graph/localization.py).
     localization: LocalizationSettings = field(default_factory=lambda: _localization())
+    links: LinkSettings = field(default_factory=LinkSettings)
 
     @property
     def production(self) -> bool:
@@ -264,6 +283,7 @@ class Settings:
             budgets={prefix: BudgetSettings.from_env(env, prefix)
                      for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
             localization=_localization(env),
+            links=link_settings(env, production=mode == "production"),
         )
 
 

@@ -25,6 +25,7 @@ from channels.variants import (
     variant_by_selected_options,
 )
 from graph.localized import ProductTranslation, VariantTranslation, parse_language
+from graph.source_types import ProductSource, sources_of
 from graph.values import (
     Attribute,
     BusinessGroup,
@@ -333,6 +334,18 @@ class Product(Node):
         if core is None:  # the root resolvers load CORE whenever a core field is selected
             raise RuntimeError(f"core of {self.record.id} was not loaded")
         return core
+
+    @strawberry.field(description="Which upstream route answers each part of the product in "
+                                  "this deployment (a layered channel answers parts from "
+                                  "several routes, e.g. CORE from AFFILIATE_API and VARIANTS "
+                                  "from AGGREGATOR); a part no route answers is left out. "
+                                  "Loads nothing.")
+    def sources(self, info: strawberry.Info) -> list[ProductSource]:
+        try:
+            adapter = info.context.registry.adapter(self.record.channel)
+        except Exception:
+            return []
+        return sources_of(adapter, frozenset(model.Part))
 
     @strawberry.field(description="The canonical product page on the marketplace.")
     def source_url(self) -> str:

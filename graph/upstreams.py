@@ -16,9 +16,13 @@ import httpx
 
 from channels.alibaba import Alibaba1688AggregatorAdapter, Alibaba1688OpenAdapter
 from channels.base import ChannelAdapter, ChannelRegistry, Searchable
+from channels.layered import LayeredAdapter
 from channels.model import Channel
 from channels.policy import UpstreamPolicy, default_policy
+from channels.share_links import LinkResolver
+from channels.short_links import ShortLinkFollower, hosts_of, static_resolver, system_resolver
 from channels.standard import StandardAdapter
+from channels.tbk import TbkAdapter
 from channels.top import TopAdapter
 from channels.weidian import WeidianAdapter
 from graph.settings import (
@@ -138,17 +142,22 @@ def build_registry(settings: Settings,
     # A channel without credentials talks to the in-process sandbox with the sandbox's own
     # credentials: the same adapter and signing, another origin and transport.
     top = settings.taobao
+    tbk: TbkAdapter | None = None
     if top.configured or not settings.standard.url:
         live = top.configured
         if not live:
             top = overlaid(top, the_sandbox().environment)
-        adapters.append(TopAdapter(
+        top_adapter = TopAdapter(
             app_key=top.app_key, app_secret=top.app_secret.value,
             session=top.session.value or None, sign_method=top.sign_method,
             gateway_url=top.gateway_url, item_method=top.item_method,
             batch_method=top.batch_method or None, timeout_s=timeout,
             policy=policy_of(top.qps, "top", sandboxed=not live),
-            redis=redis, transport=None if live else sandboxed()))
+            redis=redis, transport=None if live else sandboxed())
+        # The affiliate API (one client with the seller methods) also resolves 淘口令.
+        tbk = TbkAdapter(top_adapter, adzone_id=top.adzone_id) if top.adzone_id else None
+        adapters.append(top_adapter if top.item_source != "affiliate" or tbk is None
+                        else tbk)
 
     ali = settings.alibaba_1688
     if ali.uses_aggregator:
@@ -189,9 +198,29 @@ def build_registry(settings: Settings,
         rest = tuple(c for c in Channel if c not in served)
         if rest:
             adapters.append(aggregator.for_channels(rest))
+    if tbk is not None and tbk in adapters and aggregator is not None:
+        # The affiliate answer has no SKUs: the aggregator answers them, in the same wave.
+        adapters[adapters.index(tbk)] = LayeredAdapter(
+            [tbk, aggregator.for_channels(tbk.channels)])
     return ChannelRegistry(adapters, searchers=_searchers(
         settings, the_sandbox, sandboxed, aggregator, timeout_s=timeout, redis=redis,
-        sandbox_policy=policy_of(std.qps, "standard", sandboxed=True)))
+        sandbox_policy=policy_of(std.qps, "standard", sandboxed=True)),
+        links=link_resolver(settings, tbk))
+
+
+def link_resolver(settings: Settings, converter: TbkAdapter | None) -> LinkResolver:
+    """``productByText``'s resolver: 淘口令 through ``converter`` (the affiliate API, when an
+    adzone is configured), short links through the guarded follower."""
+    links = settings.links
+    follower = None
+    if links.short_link_hosts:
+        follower = ShortLinkFollower(
+            hosts=hosts_of(links.short_link_hosts),
+            resolver=static_resolver(links.dns, system_resolver) if links.dns
+            else system_resolver,
+            allow_loopback=links.allow_loopback, max_hops=links.max_hops,
+            deadline_s=links.deadline_s)
+    return LinkResolver(converter=converter, follower=follower)
 
 
 def _searchers(settings: Settings, the_sandbox: Callable[[], BundledSandbox],

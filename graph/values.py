@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -158,12 +158,45 @@ class ProductPrice:
         description="The promotional unit price, only when a promotion runs and it is below "
         "`display` (Taobao/Tmall `promotion_price`; 1688 SKU `promotionPrice`); else null."
     )
+    final: Money | None = strawberry.field(
+        description="The discounted price before coupons (TOP affiliate `zk_final_price`); "
+        "Taobao/Tmall through the affiliate route only, null elsewhere."
+    )
+    after_coupon: Money | None = strawberry.field(
+        description="`final` minus `coupon.amount` when the coupon applies at that price; "
+        "only where the affiliate answer carries a coupon, null elsewhere."
+    )
+    coupon: Coupon | None = strawberry.field(
+        description="The affiliate coupon of the item, where the upstream gives one; null "
+        "elsewhere."
+    )
 
     @classmethod
     def from_model(cls, trio: model.PriceTrio) -> ProductPrice:
         return cls(original=Money.from_model(trio.before_promotion),
                    display=Money.from_model(trio.display),
-                   promotion=maybe(Money.from_model, trio.promotion))
+                   promotion=maybe(Money.from_model, trio.promotion),
+                   final=maybe(Money.from_model, trio.final),
+                   after_coupon=maybe(Money.from_model, trio.after_coupon),
+                   coupon=maybe(Coupon.from_model, trio.coupon))
+
+
+@strawberry.type(description="A coupon an affiliate (淘宝客) answer attaches to an item.")
+class Coupon:
+    amount: Money = strawberry.field(description="What the coupon takes off.")
+    threshold: Money | None = strawberry.field(
+        description="The spend from which the coupon applies (0 or null: any).")
+    starts_at: datetime | None = strawberry.field(description="First moment it is valid.")
+    ends_at: datetime | None = strawberry.field(description="Last moment it is valid.")
+    remaining: int | None = strawberry.field(description="Coupons left, when given.")
+    total: int | None = strawberry.field(description="Coupons issued, when given.")
+
+    @classmethod
+    def from_model(cls, coupon: model.Coupon) -> Coupon:
+        return cls(amount=Money.from_model(coupon.amount),
+                   threshold=maybe(Money.from_model, coupon.threshold),
+                   starts_at=coupon.starts_at, ends_at=coupon.ends_at,
+                   remaining=coupon.remaining, total=coupon.total)
 
 
 @strawberry.federation.type(shareable=True,  # e.g. a review's body, original and translated

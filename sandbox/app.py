@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from sandbox import alibaba, standard, top, weidian
+from sandbox import alibaba, standard, tbk, top, weidian
 from sandbox.state import Faults, SandboxState
 
 
@@ -49,6 +49,7 @@ def create_sandbox_app(faults: Faults | None = None) -> Starlette:
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/faults", set_faults, methods=["POST"]),
         *top.routes(state),
+        *tbk.routes(state),
         *alibaba.routes(state),
         *weidian.routes(state),
         *standard.routes(state),

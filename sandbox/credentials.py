@@ -9,6 +9,8 @@ from __future__ import annotations
 TOP_APP_KEY = "12345678"
 TOP_APP_SECRET = "sandbox-top-secret"
 TOP_SESSION = "sandbox-top-session"
+#: The affiliate (淘宝客) adzone the sandbox's TOP app owns: PID mm_1234_5678_<this>.
+TBK_ADZONE_ID = "109876543210"
 
 AOP_APP_KEY = "1234567"
 AOP_APP_SECRET = "sandbox-1688-secret"
@@ -39,6 +41,7 @@ def environment(origin: str) -> dict[str, str]:
         "PRODUCTGRAPH_TAOBAO_APP_SECRET": TOP_APP_SECRET,
         "PRODUCTGRAPH_TAOBAO_SESSION": TOP_SESSION,
         "PRODUCTGRAPH_TAOBAO_GATEWAY_URL": origin + TOP_PATH,
+        "PRODUCTGRAPH_TAOBAO_ADZONE_ID": TBK_ADZONE_ID,
         "PRODUCTGRAPH_1688_APP_KEY": AOP_APP_KEY,
         "PRODUCTGRAPH_1688_APP_SECRET": AOP_APP_SECRET,
         "PRODUCTGRAPH_1688_ACCESS_TOKEN": AOP_ACCESS_TOKEN,

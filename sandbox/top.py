@@ -68,6 +68,8 @@ ITEMCAT_DEFAULT_FIELDS = "cid,parent_cid,name,is_parent"
 LIST_ITEM_NAMES = {
     "item_wireless_imgs": "item_img", "vertical_imgs": "item_img",
     "item_rectangle_imgs": "item_img", "item_cats": "item_cat",
+    # The affiliate answers (sandbox/tbk.py): ``results`` → ``n_tbk_item``, and string lists.
+    "results": "n_tbk_item", "small_images": "string",
 }
 
 BAD_GATEWAY_HTML = (
@@ -547,6 +549,9 @@ async def read_params(request: Request) -> dict[str, str]:
 
 def routes(state: SandboxState) -> list[Route]:
     """The TOP gateway's one route, ``/router/rest`` (GET and POST)."""
+    from sandbox import tbk  # the affiliate methods build on this module's helpers
+
+    METHODS.update(tbk.methods())
     gateway = TopGateway(state)
     handler: Callable[[Request], Awaitable[Response]] = gateway.handle
     return [Route(TOP_PATH, handler, methods=["GET", "POST"])]
