@@ -18,7 +18,9 @@ from graph.limits import OperationLimits
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import PreparedOperation, execute_plain, plain_path_applies
+from graph.subscriptions import Subscription
 from graph.types import CatalogProduct, Node, Product, Seller, Variant
+from graph.watch_types import Mutation, WatchQuery
 from resolvers import products as product_resolvers
 from resolvers.context import Context
 from resolvers.errors import UserInputError
@@ -42,7 +44,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery):
+class Query(ListingQuery, WatchQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(
@@ -190,7 +192,8 @@ def representation_problem(representation: object) -> str | None:
 
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    built = ProductGraphSchema(query=Query, types=list(ENTITIES),
+    built = ProductGraphSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                               types=list(ENTITIES),
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
     built.plain_path = plain_path_applies(built)

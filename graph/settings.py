@@ -17,6 +17,8 @@ from channels.http import DEFAULT_TIMEOUT_S
 from channels.model import Part
 from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+from resolvers.storage import DEFAULT_DATABASE_URL, async_url
+from resolvers.watch.config import WatchSettings
 
 
 class Secret:
@@ -181,6 +183,7 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def production(self) -> bool:
@@ -221,6 +224,7 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            watch=_watch_settings(env),
         )
 
 
@@ -384,4 +388,30 @@ def _serving_settings(env: Environment) -> ServingSettings:
         persisted_queries_cache_size=env.count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
         request_timeout_s=env.positive("REQUEST_TIMEOUT", 30.0),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
+    )
+
+
+def _watch_settings(env: Environment) -> WatchSettings:
+    """``PRODUCTGRAPH_DATABASE_URL``, ``PRODUCTGRAPH_WATCH_*`` and ``PRODUCTGRAPH_WEBHOOK_*``
+    (docs/operations.md)."""
+    url = env.text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        async_url(url)
+    except ValueError as exc:
+        raise SettingsError(f"PRODUCTGRAPH_DATABASE_URL {exc}") from None
+    share = env.positive("WATCH_BUDGET_SHARE", WatchSettings.budget_share)
+    if share > 1:
+        raise SettingsError(f"PRODUCTGRAPH_WATCH_BUDGET_SHARE must be at most 1, got {share:g}")
+    allow_private = env.switch("WEBHOOK_ALLOW_PRIVATE")
+    return WatchSettings(
+        database_url=url,
+        interval_s=env.positive("WATCH_INTERVAL", WatchSettings.interval_s),
+        budget_share=share,
+        webhook_allow_private=bool(allow_private),
+        webhook_backoff_base_s=env.positive("WEBHOOK_BACKOFF_BASE",
+                                            WatchSettings.webhook_backoff_base_s),
+        webhook_max_attempts=env.count("WEBHOOK_MAX_ATTEMPTS",
+                                       WatchSettings.webhook_max_attempts),
+        webhook_timeout_s=env.positive("WEBHOOK_TIMEOUT", WatchSettings.webhook_timeout_s),
+        max_products=env.count("WATCH_MAX_PRODUCTS", WatchSettings.max_products),
     )

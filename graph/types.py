@@ -24,6 +24,7 @@ from channels.variants import (
     value_availability,
     variant_by_selected_options,
 )
+from graph import watch_types
 from graph.values import (
     Attribute,
     Category,
@@ -490,3 +491,34 @@ class Product(Node):
     def updated_at(self) -> datetime | None:
         return self._core().updated_at
 
+
+    # The watch history (graph/watch_types.py): answered from the database, no upstream part.
+    @strawberry.field(description="The observed price changes of this product and its "
+                                  "variants while it was watched, oldest first.")
+    async def price_history(
+        self, info: strawberry.Info,
+        from_: Annotated[datetime | None, strawberry.argument(
+            name="from", description="Changes observed at or after this time.")] = None,
+        to: Annotated[datetime | None, strawberry.argument(
+            description="Changes observed at or before this time.")] = None,
+        variant_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this variant's (`skuId`).")] = None,
+    ) -> list[watch_types.PricePoint]:
+        points = await watch_types.history(info, self.record.id, watch_types.events.WatchedField
+                                           .PRICE, from_, to, variant_id)
+        return [watch_types.PricePoint.from_model(p) for p in points]
+
+    @strawberry.field(description="The observed stock changes of this product and its "
+                                  "variants while it was watched, oldest first.")
+    async def stock_history(
+        self, info: strawberry.Info,
+        from_: Annotated[datetime | None, strawberry.argument(
+            name="from", description="Changes observed at or after this time.")] = None,
+        to: Annotated[datetime | None, strawberry.argument(
+            description="Changes observed at or before this time.")] = None,
+        variant_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this variant's (`skuId`).")] = None,
+    ) -> list[watch_types.StockPoint]:
+        points = await watch_types.history(info, self.record.id, watch_types.events.WatchedField
+                                           .STOCK, from_, to, variant_id)
+        return [watch_types.StockPoint.from_model(p) for p in points]

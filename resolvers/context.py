@@ -19,6 +19,10 @@ class Context:
     max_ids: int = 100
     request: Any = None
     response: Any = None
+    #: The process's ``resolvers.watch.service.WatchService`` (None: watching is off).
+    watch: Any = None
+    #: The ``connection_init`` payload of a WebSocket (graphql-transport-ws) connection.
+    connection_params: Any = None
     loader: ProductPartLoader = field(init=False)
 
     def __post_init__(self) -> None:

@@ -438,6 +438,7 @@ class TopGateway:
                 if not params.get(name, "").strip():
                     raise missing(name)
             body, request_id = spec.handler(params)
+            body = self.state.drift.top_body(body)  # items set or drifting (sandbox/drift.py)
         except TopError as err:
             return envelope.error(err)
         return envelope.success(method, body, request_id or new_request_id())

@@ -37,7 +37,8 @@ from tests.conftest import GraphQLClient
 
 #: Fields known from the product id alone: they need no part (``__typename`` is not a
 #: field of the type, so it does not appear here).
-NEEDS_NO_PART = frozenset({"id", "channel", "sourceId"})
+# The watch history comes from the database, not from a part.
+NEEDS_NO_PART = frozenset({"id", "channel", "sourceId", "priceHistory", "stockHistory"})
 
 #: One product of each channel; taobao_1 does not exist (its fields answer NOT_FOUND).
 IDS = ["taobao_680123456789", "taobao_621795452502", "1688_584240750353",
