@@ -504,9 +504,7 @@ class Product(Node):
         variant_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Only this variant's (`skuId`).")] = None,
     ) -> list[watch_types.PricePoint]:
-        points = await watch_types.history(info, self.record.id, watch_types.events.WatchedField
-                                           .PRICE, from_, to, variant_id)
-        return [watch_types.PricePoint.from_model(p) for p in points]
+        return await watch_types.price_history(info, self.record.id, from_, to, variant_id)
 
     @strawberry.field(description="The observed stock changes of this product and its "
                                   "variants while it was watched, oldest first.")
@@ -519,6 +517,4 @@ class Product(Node):
         variant_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Only this variant's (`skuId`).")] = None,
     ) -> list[watch_types.StockPoint]:
-        points = await watch_types.history(info, self.record.id, watch_types.events.WatchedField
-                                           .STOCK, from_, to, variant_id)
-        return [watch_types.StockPoint.from_model(p) for p in points]
+        return await watch_types.stock_history(info, self.record.id, from_, to, variant_id)

@@ -156,8 +156,7 @@ class Webhook:
     def from_model(cls, hook: WebhookRecord) -> Webhook:
         return cls(id=strawberry.ID(hook.id), url=hook.url,
                    product_ids=[strawberry.ID(p) for p in hook.product_ids],
-                   fields=sorted((WatchedField(f.value) for f in hook.fields),
-                                 key=lambda f: f.value),
+                   fields=[WatchedField(v) for v in sorted(f.value for f in hook.fields)],
                    min_price_change=_money(hook.min_price_change),
                    created_at=_time(hook.created_at_us))  # type: ignore[arg-type]
 
@@ -229,9 +228,27 @@ def decimal_argument(value: Decimal | None, argument: str) -> Decimal | None:
 async def history(info: Info[Context, Any], product_id: str, field: events.WatchedField,
                   since: datetime | None, until: datetime | None,
                   variant_id: strawberry.ID | None) -> list[HistoryPoint]:
-    store = await watch_service(info).store()
+    store = await watch_service(info).existing_store()
+    if store is None:
+        return []
     return await store.history(product_id, field, since_us=_us(since), until_us=_us(until),
                                variant_id=None if variant_id is None else str(variant_id))
+
+
+async def price_history(info: Info[Context, Any], product_id: str, since: datetime | None,
+                        until: datetime | None, variant_id: strawberry.ID | None
+                        ) -> list[PricePoint]:
+    points = await history(info, product_id, events.WatchedField.PRICE, since, until,
+                           variant_id)
+    return [PricePoint.from_model(p) for p in points]
+
+
+async def stock_history(info: Info[Context, Any], product_id: str, since: datetime | None,
+                        until: datetime | None, variant_id: strawberry.ID | None
+                        ) -> list[StockPoint]:
+    points = await history(info, product_id, events.WatchedField.STOCK, since, until,
+                           variant_id)
+    return [StockPoint.from_model(p) for p in points]
 
 
 def _require_key(info: Info[Context, Any]) -> None:
@@ -248,8 +265,8 @@ class WatchQuery:
     @strawberry.field(description="The registered webhooks.")
     async def webhooks(self, info: Info[Context, Any]) -> list[Webhook]:
         _require_key(info)
-        store = await watch_service(info).store()
-        return [Webhook.from_model(h) for h in await store.webhooks()]
+        store = await watch_service(info).existing_store()
+        return [Webhook.from_model(h) for h in await store.webhooks()] if store else []
 
     @strawberry.field(description="Webhook deliveries, newest first: `status: DEAD_LETTERED` "
                                   "lists those that failed every attempt.")
@@ -265,8 +282,10 @@ class WatchQuery:
         _require_key(info)
         if not 1 <= first <= 500:
             raise UserInputError("`first` must be between 1 and 500", argument="first")
-        store = await watch_service(info).store()
-        found = await store.deliveries(status=status.value if status else None,
+        store = await watch_service(info).existing_store()
+        if store is None:
+            return []
+        found = await store.deliveries(status=status.name if status else None,
                                        webhook_id=str(webhook_id) if webhook_id else None,
                                        limit=first)
         return [WebhookDelivery.from_model(d) for d in found]

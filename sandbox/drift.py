@@ -106,7 +106,8 @@ class CatalogDrift:
         if entry is None:
             return item
         item = copy.deepcopy(item)
-        skus = item.get("skus") if isinstance(item.get("skus"), list) else []
+        found = item.get("skus")
+        skus: list[dict[str, Any]] = found if isinstance(found, list) else []
         if entry.price is not None:
             price = f"{entry.price:.2f}"
             item["price"] = price

@@ -88,6 +88,14 @@ class WatchService:
                 await self.sync_webhooks()
         return self._store
 
+    async def existing_store(self) -> WatchStore | None:
+        """The database when it exists (reads of a never-used one answer "nothing" and
+        create no file)."""
+        path = sqlite_path(self.settings.database_url)
+        if self._store is None and path is not None and not path.exists():
+            return None
+        return await self.store()
+
     # -- observing -----------------------------------------------------------------------
 
     async def _record(self, record: ProductRecord) -> None:

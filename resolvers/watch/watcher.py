@@ -32,6 +32,9 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Gauge
+
 from channels.base import ChannelRegistry
 from channels.errors import ChannelError
 from channels.model import Channel, Part, ProductRecord
@@ -41,6 +44,13 @@ from resolvers.fetcher import ProductFetcher
 from resolvers.ids import parse_product_id
 
 log = logging.getLogger("productgraph.watch")
+
+WATCH_ROUNDS = MetricCounter("productgraph_watch_rounds_total",
+                             "Poll rounds that polled at least one product (finished).")
+WATCH_POLLS = MetricCounter("productgraph_watch_polls_total", "Products polled.")
+WATCH_CALLS = MetricCounter("productgraph_watch_upstream_calls_total",
+                            "Upstream calls the watcher took budget slots for.", ["upstream"])
+WATCHED = Gauge("productgraph_watch_products", "Products watched by this instance.")
 
 WATCHED_PARTS = frozenset({Part.CORE, Part.VARIANTS})
 LEASE_PREFIX = "productgraph:watch:lease:"
@@ -95,6 +105,7 @@ class Watcher:
             if product_id not in self._next_due:
                 self._next_due[product_id] = 0.0  # a new product is polled at once
                 self._wake.set()
+        WATCHED.set(len(self.interest))
         return held
 
     def unwatch(self, held: Iterable[str]) -> None:
@@ -103,6 +114,7 @@ class Watcher:
             if self.interest[product_id] <= 0:
                 del self.interest[product_id]
                 self._next_due.pop(product_id, None)
+        WATCHED.set(len(self.interest))
 
     @property
     def watched(self) -> frozenset[str]:
@@ -165,6 +177,8 @@ class Watcher:
             by_channel[channel].append(source_id)
         await asyncio.gather(*(self._poll_channel(channel, ids)
                                for channel, ids in by_channel.items()))
+        if by_channel:
+            WATCH_ROUNDS.inc()
 
     async def _poll_channel(self, channel: Channel, source_ids: list[str]) -> None:
         try:
@@ -180,6 +194,7 @@ class Watcher:
             for _ in range(calls_per_batch):
                 await limiter.acquire()
             self.calls[upstream] += calls_per_batch
+            WATCH_CALLS.labels(upstream).inc(calls_per_batch)
             pending.append(asyncio.create_task(self._poll_batch(channel, batch)))
         await asyncio.gather(*pending)
 
@@ -187,6 +202,7 @@ class Watcher:
         answers = await self.fetcher.fetch(
             channel, dict.fromkeys(source_ids, WATCHED_PARTS), fresh=True)
         self.polls += len(source_ids)
+        WATCH_POLLS.inc(len(source_ids))
         for source_id, answer in answers.items():
             if isinstance(answer, ProductRecord):
                 try:
