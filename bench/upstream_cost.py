@@ -47,10 +47,12 @@ class Shape:
 
 def shapes() -> list[Shape]:
     from sandbox.catalog_1688 import OFFERS
-    from sandbox.catalog_top import TOP_ITEMS, is_tmall
+    from sandbox.catalog_top import SHARED_SPU_ITEM_IDS, TOP_ITEMS, is_tmall
     from sandbox.catalog_weidian import ITEMS as WEIDIAN_ITEMS
 
     taobao = [f"taobao_{n}" for n in sorted(TOP_ITEMS) if not is_tmall(n)]
+    tmall = [f"tmall_{n}" for n in sorted(TOP_ITEMS) if is_tmall(n)]
+    shared_spus = [f"tmall_{n}" for n in SHARED_SPU_ITEM_IDS]
     mixed = (taobao[:4] + [f"1688_{n}" for n in sorted(OFFERS)[:3]]
              + [f"weidian_{n}" for n in sorted(WEIDIAN_ITEMS)[:3]])
     return [
@@ -64,6 +66,14 @@ def shapes() -> list[Shape]:
               "query ($ids: [ID!]!) { products(ids: $ids) { id title { original } "
               "price { display { amount } } } }",
               {"ids": mixed}, 1 + 3 + 3),
+        Shape("Taobao + Tmall, 10 + 10 ids through TOP",
+              "query ($ids: [ID!]!) { products(ids: $ids) { id title { original } "
+              "price { display { amount } } } }",
+              {"ids": taobao[40:50] + tmall[:10]}, 1),
+        Shape("20 Tmall items over 4 SPUs, with catalogProduct",
+              "query ($ids: [ID!]!) { products(ids: $ids) { id title { original } "
+              "catalogProduct { id name } } }",
+              {"ids": shared_spus}, 1 + 4),
         Shape("search page: 20 hits, id title price",
               """query { search(channel: TAOBAO, query: "shirt", first: 20) {
                  edges { node { id title { original } price { display { amount } } } } } }""",

@@ -330,6 +330,9 @@ class Alibaba1688OpenAdapter(_Alibaba1688Adapter):
         info = body.get("productInfo")
         if success in (False, "false") or not isinstance(info, Mapping):
             raise aop_business_error(body, offer_id=source_id)
+        if "bizGroupInfos" in body and "bizGroupInfos" not in info:
+            # alibaba.cross.productInfo answers them beside productInfo (§2.6).
+            info = {**info, "bizGroupInfos": body["bizGroupInfos"]}
         try:
             return product_from_1688(info, source_id=source_id)
         except UndecodableValue as exc:

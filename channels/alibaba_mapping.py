@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from channels.decoding import SHANGHAI, UndecodableValue, integer, money, text
+from channels.decoding import SHANGHAI, UndecodableValue, integer, money, required, text
 from channels.model import (
     Attribute,
+    BusinessGroup,
     Category,
     Channel,
     Customization,
@@ -113,13 +115,29 @@ def _text(obj: Mapping[str, Any], key: str) -> str | None:
     return text(obj.get(key), key)
 
 
-def _reference_price(value: object) -> Decimal | None:
-    """``referencePrice`` is a price or a range ("21.00~23.00"); the top is the list price."""
+_AMOUNT = r"\d+(?:\.\d+)?"
+_RANGE_RE = re.compile(rf"^\s*[¥￥]?\s*({_AMOUNT})\s*(?:[~\-－—至]\s*[¥￥]?\s*({_AMOUNT}))?\s*$")
+
+
+def reference_price_range(value: object) -> tuple[Decimal, Decimal] | None:
+    """``referencePrice`` (§2.6: "参考价格，返回价格区间，可能为空") as ``(low, high)``.
+
+    It is documented as a range ("21.00~23.00"), a single price, or empty; sellers also
+    put a label there, e.g. "面议" (price on request). A label (no digit in it) and an
+    empty value are ``None``; never an error, since it is a legitimate answer. A value
+    with digits that is not a price or a range is undecodable (the decoding policy).
+    """
     if not isinstance(value, str):
-        return money(value, "referencePrice")
-    amounts = [money(part, "referencePrice") for part in re.split(r"[~\-－—]", value)]
-    found = [amount for amount in amounts if amount is not None]
-    return max(found) if found else None
+        amount = money(value, "referencePrice")
+        return None if amount is None else (amount, amount)
+    if not any(ch.isdigit() for ch in value):
+        return None
+    match = _RANGE_RE.match(value)
+    if match is None:
+        raise UndecodableValue("referencePrice", value, "a price or a price range")
+    low = required(money(match.group(1), "referencePrice"), "referencePrice")
+    high = money(match.group(2), "referencePrice") or low
+    return (min(low, high), max(low, high))
 
 
 def price_tiers_from_ranges(ranges: object) -> tuple[PriceTier, ...]:
@@ -203,14 +221,23 @@ def _customization(processing: object) -> Customization | None:
                          sample_days=_int(trade, sample_key))
 
 
+def _promotion(price: Decimal | None, promotion: Decimal | None) -> Decimal | None:
+    """A promotional price only when it is below the price it discounts."""
+    if promotion is None or price is None or promotion >= price:
+        return None
+    return promotion
+
+
 def variants_from_1688(
     sku_infos: Sequence[Mapping[str, Any]], quote_type: int | None,
     product_tiers: tuple[PriceTier, ...],
-) -> tuple[VariantSet, list[str]]:
-    """SKUs → the option matrix and variants; also the variant images, in order."""
+) -> tuple[VariantSet, list[tuple[str, SelectedOption]]]:
+    """SKUs → the option matrix and variants; also the variant images, in order, each with
+    the option value it shows (the attribute carrying ``skuImageUrl``)."""
     option_values: dict[str, dict[str, OptionValue]] = {}
+    option_names: dict[str, str | None] = {}
     variants = []
-    images: list[str] = []
+    images: list[tuple[str, SelectedOption]] = []
     first_tier = product_tiers[0].price if product_tiers else None
     for sku in sku_infos:
         selected = []
@@ -221,14 +248,21 @@ def variants_from_1688(
             value = (_text(attribute, "attributeValue") or _text(attribute, "customValueName")
                      or "")
             swatch = image_url(attribute.get("skuImageUrl"))
-            sku_image = sku_image or swatch
-            selected.append(SelectedOption(name=name, value=value))
+            name_trans = _text(attribute, "attributeNameTrans")
+            value_trans = _text(attribute, "valueTrans")
+            option = SelectedOption(name=name, value=value, translated_name=name_trans,
+                                    translated_value=value_trans)
+            if swatch and sku_image is None:
+                sku_image = swatch
+                if all(url != swatch for url, _ in images):
+                    images.append((swatch, option))
+            selected.append(option)
+            option_names.setdefault(name, name_trans)
             values = option_values.setdefault(name, {})
             known = values.get(value)
             if known is None or (known.swatch_image is None and swatch is not None):
-                values[value] = OptionValue(name=value, swatch_image=swatch)
-        if sku_image and sku_image not in images:
-            images.append(sku_image)
+                values[value] = OptionValue(name=value, swatch_image=swatch,
+                                            translated_name=value_trans)
         own_tiers = price_tiers_from_ranges(sku.get("priceRange"))
         sku_price = _money(sku, "price")
         tiers: tuple[PriceTier, ...] = ()
@@ -242,21 +276,25 @@ def variants_from_1688(
             # 1 (有SKU按规格报价) prices each SKU itself; anything else falls back likewise.
             price = sku_price if sku_price is not None else first_tier
         spec_id = _text(sku, "specId") or _text(sku, "skuId") or ""
+        display = price if price is not None else Decimal(0)
         variants.append(VariantRecord(
             sku_id=spec_id,
             upstream_sku_id=_text(sku, "skuId"),
             selected_options=tuple(selected),
-            price=PriceTrio(display=price if price is not None else Decimal(0),
-                            original=_money(sku, "retailPrice"),
-                            promotion=_money(sku, "promotionPrice")),
+            # ProductInfo has no price before promotion: the quoted price is the catalogue
+            # price. ``retailPrice`` is the suggested retail price (seed 004: 建议零售价).
+            price=PriceTrio(display=display, original=display,
+                            promotion=_promotion(display, _money(sku, "promotionPrice"))),
             stock=_int(sku, "amountOnSale"),
             price_tiers=tiers,
             distribution_price=_money(sku, "consignPrice"),
             image=sku_image,
             outer_id=_text(sku, "cargoNumber"),
+            suggested_retail_price=_money(sku, "retailPrice"),
+            sku_code=_text(sku, "skuCode"),
         ))
     options = tuple(
-        Option(name=name, values=tuple(values.values()))
+        Option(name=name, values=tuple(values.values()), translated_name=option_names.get(name))
         for name, values in option_values.items()
     )
     return VariantSet(options=options, variants=tuple(variants)), images
@@ -294,26 +332,69 @@ def prices_from_1688(info: Mapping[str, Any], tiers: tuple[PriceTier, ...],
     for variant in variants:
         candidates.extend(tier.price for tier in variant.price_tiers)
     promotions = [v.price.promotion for v in variants if v.price.promotion is not None]
-    original = _money(sale, "retailprice") or _reference_price(info.get("referencePrice"))
-    price = PriceTrio(display=display if display is not None else Decimal(0),
-                      original=original, promotion=min(promotions) if promotions else None)
+    shown = display if display is not None else Decimal(0)
+    # The quoted price is the catalogue price (ProductInfo has no other); ``retailprice``
+    # is a suggested retail price and ``referencePrice`` a reference range (seed 004), so
+    # neither is an ``original``: a discount exists only where a promotion price does.
+    price = PriceTrio(display=shown, original=shown,
+                      promotion=_promotion(shown, min(promotions) if promotions else None))
     return PriceSummary(price, min(candidates) if candidates else None,
                         max(candidates) if candidates else None)
 
 
-def media_from_1688(info: Mapping[str, Any], variant_images: Sequence[str]) -> Media:
-    """The gallery (its first image is the main one), then the variant images it lacks, and
-    the main and detail videos (ProductInfo spells them ``…Vedio``, §2.6)."""
-    gallery = [url for url in map(image_url, (info.get("image") or {}).get("images") or [])
-               if url]
+def media_from_1688(info: Mapping[str, Any],
+                    variant_images: Sequence[tuple[str, SelectedOption]]) -> Media:
+    """The gallery (its first image is the main one), then the variant images it lacks;
+    each URL once, positions from 0 over all of them. A variant image already in the
+    gallery keeps its gallery entry. Then the main and detail videos (ProductInfo spells
+    them ``…Vedio``, §2.6)."""
+    urls: list[str] = []
+    for url in map(image_url, (info.get("image") or {}).get("images") or []):
+        if url and url not in urls:
+            urls.append(url)
     images = [Image(url=url, kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
-              for i, url in enumerate(gallery)]
-    images += [Image(url=url, kind=ImageKind.VARIANT, position=len(images) + i)
-               for i, url in enumerate(u for u in variant_images if u not in gallery)]
+              for i, url in enumerate(urls)]
+    for url, option in variant_images:
+        if url not in urls:
+            urls.append(url)
+            images.append(Image(url=url, kind=ImageKind.VARIANT, position=len(images),
+                                option=option))
     videos = [Video(url=url, kind=kind) for key, kind in (
         ("mainVedio", VideoKind.MAIN), ("detailVedio", VideoKind.DETAIL))
         if (url := _text(info, key) or _text(info, key.replace("Vedio", "Video")))]
     return Media(images=tuple(images), videos=tuple(videos))
+
+
+def _localized(original: str, translated: str | None) -> LocalizedText:
+    """Text with 1688's own translation (``…Trans`` fields, English) when it has one."""
+    return LocalizedText(original, translated, "en" if translated else None)
+
+
+def with_image_entries(variant_set: VariantSet, media: Media) -> VariantSet:
+    """Each variant's ``image_entry``: the ``media`` image with its URL."""
+    by_url = {image.url: image for image in media.images}
+    return replace(variant_set, variants=tuple(
+        replace(v, image_entry=by_url.get(v.image)) if v.image else v
+        for v in variant_set.variants))
+
+
+def business_groups_from_1688(value: object) -> tuple[BusinessGroup, ...] | None:
+    """``bizGroupInfos`` (seed 004: "support 为 false 说明不支持") → entries by ``code``."""
+    if not isinstance(value, list):
+        return None
+    groups = []
+    for entry in value:
+        if not isinstance(entry, Mapping):
+            continue
+        code = _text(entry, "code")
+        if code is None:
+            continue
+        support = entry.get("support")
+        if isinstance(support, str):
+            support = support.strip().lower() == "true"
+        groups.append(BusinessGroup(code=code, name=_text(entry, "description"),
+                                    supported=support is True))
+    return tuple(groups)
 
 
 def _attributes_and_brand(info: Mapping[str, Any]) -> tuple[tuple[Attribute, ...], str | None]:
@@ -323,7 +404,11 @@ def _attributes_and_brand(info: Mapping[str, Any]) -> tuple[tuple[Attribute, ...
         name, value = _text(attribute, "attributeName"), _text(attribute, "value")
         if name is None or value is None:
             continue
-        attributes.append(Attribute(name=LocalizedText(name), value=LocalizedText(value)))
+        attributes.append(Attribute(
+            name=_localized(name, _text(attribute, "attributeNameTrans")),
+            value=_localized(value, _text(attribute, "valueTrans")),
+            name_id=_text(attribute, "attributeID"),
+            value_id=_text(attribute, "valueID")))
         if brand is None and (name == "品牌"
                               or _int(attribute, "attributeID") == BRAND_ATTRIBUTE_ID):
             brand = value
@@ -339,6 +424,7 @@ def _shipping(info: Mapping[str, Any]) -> Shipping | None:
         ships_from=_location(shipping_info.get("sendGoodsAddressText")),
         unit_weight_kg=_money(shipping_info, "unitWeight"),
         freight_template_id=str(template) if template is not None else None,
+        handling_days=_int(shipping_info, "handlingTime"),
     )
 
 
@@ -369,8 +455,14 @@ def core_from_1688(info: Mapping[str, Any], *, source_id: str, tiers: tuple[Pric
     category_id = info.get("categoryID")
     seller_login = _seller_login(info)
     mix_wholesale = sale.get("mixWholeSale")
+    online_trade = sale.get("supportOnlineTrade")
+    reference = reference_price_range(info.get("referencePrice"))
     return ProductCore(
-        title=LocalizedText(original=str(info.get("subject") or "")),
+        # ``subjectTrans``: the cross-border detail's translated subject (docs/protocols.md
+        # §2, ProductDetailModel), in the language the offer was asked in (English here).
+        title=LocalizedText(original=str(info.get("subject") or ""),
+                            translated=_text(info, "subjectTrans"),
+                            language="en" if _text(info, "subjectTrans") else None),
         source_url=f"https://detail.1688.com/offer/{source_id}.html",
         price=prices.price,
         price_min=prices.low,
@@ -383,10 +475,16 @@ def core_from_1688(info: Mapping[str, Any], *, source_id: str, tiers: tuple[Pric
         batch_number=_int(sale, "batchNumber"),
         sell_unit=_text(sale, "sellunit"),
         mix_wholesale=mix_wholesale if isinstance(mix_wholesale, bool) else None,
+        online_trade_supported=online_trade if isinstance(online_trade, bool) else None,
+        reference_price_min=reference[0] if reference else None,
+        reference_price_max=reference[1] if reference else None,
+        suggested_retail_price=_money(sale, "retailprice"),
+        business_groups=business_groups_from_1688(info.get("bizGroupInfos")),
+        outer_id=_text(info, "productCargoNumber"),
         total_stock=stock,
         sales_count=_int(info, "bookedCount"),
         category=Category(id=str(category_id), name=_text(info, "categoryName"))
-        if category_id is not None else None,
+        if category_id is not None else None,  # ProductInfo has no path to the root
         brand=brand,
         status=_product_status(info.get("status")),
         product_type=_product_type(info.get("productType")),
@@ -412,8 +510,9 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
     tiers = price_tiers_from_ranges(sale.get("priceRanges"))
     variant_set, variant_images = variants_from_1688(_sku_infos(info), _int(sale, "quoteType"),
                                                      tiers)
-    variants = variant_set.variants
     media = media_from_1688(info, variant_images)
+    variant_set = with_image_entries(variant_set, media)
+    variants = variant_set.variants
     core = core_from_1688(info, source_id=source_id, tiers=tiers, variants=variants,
                           media=media)
     seller = seller_from_1688(info)
@@ -460,8 +559,9 @@ def product_info_from_aggregator(data: Mapping[str, Any]) -> dict[str, Any]:
     """Seed 004 ``data`` → an AOP ``productInfo``; dates found beside it are folded in."""
     camel = normalize_aggregator_keys(data)
     info = dict(camel.get("productInfo") or {})
+    # Seed 004 prints the dates and ``bizGroupInfos`` beside ``product_info``.
     for key in ("createTime", "lastUpdateTime", "expireTime", "approvedTime",
-                "lastRepostTime", "modifyTime"):
+                "lastRepostTime", "modifyTime", "bizGroupInfos"):
         if key not in info and camel.get(key):
             info[key] = camel[key]
     return info

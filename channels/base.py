@@ -15,7 +15,14 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from channels.errors import CapabilityNotSupported, ChannelError, InvalidId
-from channels.model import CatalogProductRecord, Channel, ListingPage, Part, ProductRecord
+from channels.model import (
+    CatalogProductRecord,
+    Category,
+    Channel,
+    ListingPage,
+    Part,
+    ProductRecord,
+)
 
 FetchResult = Mapping[str, ProductRecord | Exception]
 
@@ -53,6 +60,24 @@ class CatalogCapable(Protocol):
         self, *, product_id: str | None = None, category_id: str | None = None,
         props: str | None = None,
     ) -> CatalogProductRecord:
+        ...
+
+
+@runtime_checkable
+class CategoryTree(Protocol):
+    """An upstream that names categories and lists a category's children (TOP
+    ``taobao.itemcats.get``). Answers carry ``id``, ``name``, ``parent_id`` ("0" for a
+    root) and ``is_leaf``; paths are built from parents by the caller."""
+
+    #: The most ids one ``fetch_categories`` call carries.
+    category_batch_limit: int
+
+    async def fetch_categories(self, ids: Sequence[str]) -> dict[str, Category]:
+        """The categories of ``ids`` that exist (unknown ids are left out)."""
+        ...
+
+    async def fetch_child_categories(self, parent_id: str) -> list[Category]:
+        """The children of ``parent_id`` ("0": the roots), in the upstream's order."""
         ...
 
 
@@ -164,6 +189,16 @@ class ChannelRegistry:
         raise CapabilityNotSupported(
             f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
             "for it cannot list a shop", channel=channel)
+
+    def category_tree(self, channel: Channel) -> CategoryTree:
+        """The adapter of ``channel`` when it has a category tree;
+        ``CapabilityNotSupported`` when it has none."""
+        adapter = self.adapter(channel)
+        if isinstance(adapter, CategoryTree):
+            return adapter
+        raise CapabilityNotSupported(
+            f"channel {channel.name} has no category tree in productgraph: its products "
+            "carry their category's name", channel=channel)
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         try:

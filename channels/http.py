@@ -28,7 +28,14 @@ from channels.errors import ChannelError, RateLimited, UpstreamError, UpstreamTi
 from channels.metrics import BUDGET_WAIT, UPSTREAM_LATENCY, UPSTREAM_REQUESTS, UPSTREAM_RETRIES
 from channels.model import Channel
 from channels.policy import DEFAULT_QPS, UpstreamPolicy, default_policy, policy_for_channel
-from channels.ratelimit import Budget, LocalQpsLimiter, QpsLimiter, RedisQpsLimiter
+from channels.ratelimit import (
+    Budget,
+    BudgetExhausted,
+    LocalQpsLimiter,
+    QpsLimiter,
+    RedisQpsLimiter,
+    Slot,
+)
 from channels.retry import full_jitter_backoff, is_transient
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -38,15 +45,23 @@ logger = logging.getLogger(__name__)
 
 
 class _SlotCredit:
-    """The budget slot ``call`` took before an attempt, spent by the attempt's first request."""
+    """The budget slot ``call`` took before an attempt, spent by the attempt's first request;
+    later requests of the attempt take their own slots, bounded by the same ``deadline``."""
 
-    __slots__ = ("available",)
+    __slots__ = ("deadline", "slot")
 
-    def __init__(self) -> None:
-        self.available = True
+    def __init__(self, slot: Slot, deadline: float) -> None:
+        self.slot: Slot | None = slot
+        self.deadline = deadline
 
 
 _slot_credit: ContextVar[_SlotCredit | None] = ContextVar("_slot_credit", default=None)
+
+#: The absolute time (``time.monotonic``, the clock of the server's clients) by which the
+#: caller needs its answer — set by the server for each GraphQL request from its timeout, so
+#: a call that cannot get a budget slot in time is refused at once (``RateLimited`` with
+#: ``retryAfter``) instead of waiting past it. ``None``: only the policy's deadline applies.
+call_deadline: ContextVar[float | None] = ContextVar("call_deadline", default=None)
 
 
 class UpstreamObservation(Protocol):
@@ -110,10 +125,15 @@ class UpstreamClient:
         self._rng = rng or random.Random()
         if limiter is None:
             budget = Budget.per_second(self.policy.qps)
+            queue_limit = self.policy.effective_queue_limit
             limiter = (
-                RedisQpsLimiter(redis, self.upstream, budget, clock=clock, sleep=sleep)
+                RedisQpsLimiter(redis, self.upstream, budget, clock=clock, sleep=sleep,
+                                qps=self.policy.qps, queue_limit=queue_limit,
+                                fallback_share=self.policy.fallback_share,
+                                lease_s=self.policy.deadline_s)
                 if redis is not None
-                else LocalQpsLimiter(budget, clock=clock, sleep=sleep)
+                else LocalQpsLimiter(budget, clock=clock, sleep=sleep, queue_limit=queue_limit,
+                                     name=self.upstream)
             )
         self.limiter: QpsLimiter = limiter
         self.bans = bans or BanList(self.upstream, redis=redis, clock=clock)
@@ -154,12 +174,23 @@ class UpstreamClient:
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request to ``api`` within the QPS budget; transport failures become
-        ``UpstreamTimeout``/``UpstreamError``."""
+        ``UpstreamTimeout``/``UpstreamError``. The request holds its budget slot until its
+        answer (or failure) is back: only then is it known to have reached the gateway."""
         credit = _slot_credit.get()
-        if credit is not None and credit.available:
-            credit.available = False      # ``call`` already waited for this request's slot
+        if credit is not None and credit.slot is not None:
+            slot, credit.slot = credit.slot, None  # ``call`` already waited for this slot
         else:
-            await self._acquire_slot()
+            slot = await self._acquire_slot(
+                credit.deadline if credit is not None else self._wait_deadline())
+        try:
+            return await self._send(slot, http_method, url, api=api, params=params, data=data,
+                                    json=json, headers=headers)
+        finally:
+            slot.release()
+
+    async def _send(self, slot: Slot, http_method: str, url: str, *, api: str,
+                    params: dict[str, str] | None, data: dict[str, str] | None, json: Any,
+                    headers: dict[str, str] | None) -> httpx.Response:
         self.calls[api] += 1
         try:
             async with self._connection_slots:
@@ -196,10 +227,13 @@ class UpstreamClient:
         1. a ban on ``api`` (or the channel) raises ``RateLimited`` without any request;
         2. an open circuit raises ``CircuitOpen`` (an ``UpstreamError``) without any request;
         3. each attempt waits for a slot of the QPS budget (its first request uses it; more
-           requests in one attempt each wait for their own);
-        4. a ``RateLimited`` with ``retry_after`` starts a ban; a transient failure of an
-           ``idempotent`` call is retried up to ``policy.max_retries`` times with full-jitter
-           backoff, all within ``policy.deadline_s`` of the first slot.
+           requests in one attempt each wait for their own), each slot held until that
+           request's answer; a slot that cannot be had in time — by ``policy.deadline_s`` from
+           now, or the context's ``call_deadline`` if earlier — is refused at once with
+           ``BudgetExhausted`` (a ``RateLimited`` with ``retry_after``);
+        4. a ``RateLimited`` with ``retry_after`` from the upstream starts a ban; a transient
+           failure of an ``idempotent`` call is retried up to ``policy.max_retries`` times
+           with full-jitter backoff, all within the same deadline.
         """
         name = self.channel.value
         ban = await self.bans.active(api)
@@ -218,6 +252,11 @@ class UpstreamClient:
             raise
         try:
             result = await self._attempts(api, attempt, idempotent)
+        except BudgetExhausted as exc:
+            UPSTREAM_REQUESTS.labels(name, api, "budget_refused").inc()
+            self.breaker.record_abandoned()       # nothing was asked of the upstream
+            exc.channel = self.channel
+            raise
         except ChannelError as exc:
             if is_transient(exc):
                 self.breaker.record_failure()
@@ -232,16 +271,17 @@ class UpstreamClient:
 
     async def _attempts(self, api: str, attempt: Callable[[], Awaitable[T]],
                         idempotent: bool) -> T:
-        deadline: float | None = None
+        deadline = self._clock() + self.policy.deadline_s
+        wait_until = self._wait_deadline(deadline)
         retries = 0
         while True:
-            await self._acquire_slot()
-            if deadline is None:
-                deadline = self._clock() + self.policy.deadline_s
+            slot = await self._acquire_slot(wait_until)
             remaining = deadline - self._clock()
             if remaining <= 0:
+                slot.release(sent=False)
                 raise self._deadline_error(api, retries)
-            token = _slot_credit.set(_SlotCredit())
+            credit = _SlotCredit(slot, wait_until)
+            token = _slot_credit.set(credit)
             started = self._clock()
             timeout = asyncio.timeout(remaining)
             try:
@@ -257,7 +297,8 @@ class UpstreamClient:
                 self._observe(api, exc.code.lower(), started)
                 if isinstance(exc, RateLimited) and exc.retry_after:
                     await self.bans.record(api, exc.retry_after, exc.sub_code)
-                delay = self._retry_delay(exc, retries, idempotent, deadline)
+                # No retry whose slot could only come after the wait deadline.
+                delay = self._retry_delay(exc, retries, idempotent, wait_until)
                 if delay is None:
                     raise
                 retries += 1
@@ -269,6 +310,10 @@ class UpstreamClient:
                 raise
             finally:
                 _slot_credit.reset(token)
+                if credit.slot is not None:
+                    # The attempt sent nothing through ``request`` — it may have reached the
+                    # upstream some other way, so its slot counts until now.
+                    credit.slot.release()
             self._observe(api, "ok", started)
             return result
 
@@ -306,10 +351,21 @@ class UpstreamClient:
             channel=self.channel,
         )
 
-    async def _acquire_slot(self) -> None:
+    def _wait_deadline(self, deadline: float | None = None) -> float:
+        """The latest a budget slot may be granted: the call's deadline (``policy.deadline_s``
+        from when it was asked for, the wait for the slot included), or the context's
+        ``call_deadline`` if that is earlier. Only the wait is bounded by ``call_deadline``:
+        an attempt that was sent keeps the policy's deadline."""
+        if deadline is None:
+            deadline = self._clock() + self.policy.deadline_s
+        bound = call_deadline.get()
+        return deadline if bound is None else min(deadline, bound)
+
+    async def _acquire_slot(self, deadline: float) -> Slot:
         started = self._clock()
-        await self.limiter.acquire()
+        slot = await self.limiter.acquire(deadline=deadline)
         BUDGET_WAIT.labels(self.channel.value).observe(max(0.0, self._clock() - started))
+        return slot
 
     def _observe(self, api: str, outcome: str, started: float) -> None:
         UPSTREAM_REQUESTS.labels(self.channel.value, api, outcome).inc()

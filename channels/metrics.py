@@ -7,6 +7,8 @@
     productgraph_upstream_latency_seconds{channel,method}      attempt latency
     productgraph_upstream_retries_total{channel,method}        retries after a failure
     productgraph_upstream_budget_wait_seconds{channel}         time spent waiting for a slot
+    productgraph_upstream_budget_refused_total{upstream,reason}  refused: no slot in time
+                                                  (reason ``deadline`` or ``queue_full``)
     productgraph_upstream_redis_fallbacks_total{channel,purpose}  Redis failed; local used
     productgraph_upstream_circuit_open{channel}                1 while the breaker is open
 """
@@ -46,4 +48,10 @@ CIRCUIT_OPEN = Gauge(
     "productgraph_upstream_circuit_open",
     "1 while the channel's circuit breaker is open or half-open, else 0.",
     ["channel"],
+)
+BUDGET_REFUSED = Counter(
+    "productgraph_upstream_budget_refused",
+    "Calls refused at once (RATE_LIMITED) because no budget slot could be had before the "
+    "request's deadline, or the upstream's queue was full.",
+    ["upstream", "reason"],
 )

@@ -79,6 +79,20 @@ class ProductStatus(enum.Enum):
     UNDER_REVIEW = "UNDER_REVIEW"
 
 
+class SaleType(enum.Enum):
+    """How a TOP item is sold (Item ``type``): at a fixed price, or by auction."""
+
+    FIXED_PRICE = "FIXED_PRICE"
+    AUCTION = "AUCTION"
+
+
+class FreightPayer(enum.Enum):
+    """Who pays the domestic freight (TOP ``freight_payer``)."""
+
+    SELLER = "SELLER"
+    BUYER = "BUYER"
+
+
 class ProductType(enum.Enum):
     """How an offer is sold: 1688 separates wholesale offers from sourcing (RFQ) offers."""
 
@@ -89,11 +103,20 @@ class ProductType(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class PriceTrio:
-    """Seed 003's price: list price, the price the buyer is shown, and a promotion price."""
+    """Seed 003's price, one meaning on every channel: ``original`` is the catalogue price
+    before promotions (``None`` = the same as ``display``: no separate list price),
+    ``display`` the unit price the buyer is shown, ``promotion`` a real promotional price
+    (below ``display``), else ``None``. A suggested retail price or a reference range is
+    never an ``original``: they have their own fields."""
 
     display: Decimal
     original: Decimal | None = None
     promotion: Decimal | None = None
+
+    @property
+    def before_promotion(self) -> Decimal:
+        """The catalogue price: ``original``, or ``display`` where there is none."""
+        return self.original if self.original is not None else self.display
 
     @property
     def effective(self) -> Decimal:
@@ -117,10 +140,22 @@ class LocalizedText:
 
 
 @dataclass(frozen=True, slots=True)
+class SelectedOption:
+    name: str
+    value: str
+    translated_name: str | None = None
+    translated_value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
+    """One image; ``position`` runs from 0 over all of a product's images (each URL once).
+    ``option`` is the option value a property image shows (a colour), when known."""
+
     url: str
     kind: ImageKind
     position: int
+    option: SelectedOption | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +172,10 @@ class Attribute:
 
     name: LocalizedText
     value: LocalizedText
-
-
-@dataclass(frozen=True, slots=True)
-class SelectedOption:
-    name: str
-    value: str
-    translated_name: str | None = None
-    translated_value: str | None = None
+    #: The marketplace's ids of the name and the value (TOP pid/vid, 1688
+    #: attributeID/valueID), when it gives them.
+    name_id: str | None = None
+    value_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +212,13 @@ class VariantRecord:
     image: str | None = None
     barcode: str | None = None
     outer_id: str | None = None
+    #: The entry of the product's ``Media.images`` that ``image`` is (same url, kind and
+    #: position), set by the mapping, which knows both.
+    image_entry: Image | None = None
+    #: 1688 ``retailPrice``: the suggested retail price (建议零售价), not a list price.
+    suggested_retail_price: Decimal | None = None
+    #: 1688 ``skuCode``: the SKU's product code.
+    sku_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,13 +253,32 @@ class Shipping:
     ems_fee: Decimal | None = None
     unit_weight_kg: Decimal | None = None
     freight_template_id: str | None = None
+    #: 1688 ``handlingTime``: days the seller needs before shipping (备货期).
+    handling_days: int | None = None
+    freight_payer: FreightPayer | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Category:
+    """A marketplace category. ``name``/``path`` are ``None`` where the product payload
+    does not carry them (TOP items give only ``cid``: ``taobao.itemcats.get`` names it);
+    ``parent_id`` ("0" for a root) and ``is_leaf`` come from a category tree."""
+
     id: str
     name: str | None = None
     path: tuple[str, ...] | None = None
+    parent_id: str | None = None
+    is_leaf: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessGroup:
+    """One 1688 ``bizGroupInfos`` entry: a vertical market or business (代发 dropship,
+    代销 consign, 微供 micro-supply…) and whether the offer takes part."""
+
+    code: str
+    name: str | None
+    supported: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,8 +366,27 @@ class ProductCore:
     main_image: str | None = None
     # 1688 ``sellunit``: what one batch is called when ``batch_number`` is set (1 手 = 12 件).
     sell_unit: str | None = None
-    # The seller's own code for the item (Weidian ``merchant_code``, TOP ``outer_id``).
+    # The seller's own code for the item (Weidian ``merchant_code``, TOP ``outer_id``,
+    # 1688 ``productCargoNumber``).
     outer_id: str | None = None
+    #: 1688 ``referencePrice`` as a range (a single price is min = max); ``None`` when
+    #: absent or a label such as 面议 (price on request).
+    reference_price_min: Decimal | None = None
+    reference_price_max: Decimal | None = None
+    #: 1688 ``saleInfo.retailprice``: the suggested retail price (建议零售价).
+    suggested_retail_price: Decimal | None = None
+    #: 1688 ``saleInfo.supportOnlineTrade``.
+    online_trade_supported: bool | None = None
+    #: 1688 ``bizGroupInfos``; ``None`` on channels without them.
+    business_groups: tuple[BusinessGroup, ...] | None = None
+    #: TOP Item ``type`` (fixed / auction).
+    sale_type: SaleType | None = None
+    #: TOP ``delist_time``: when the listing comes (or came) off sale.
+    delisting_at: datetime | None = None
+    has_invoice: bool | None = None
+    has_warranty: bool | None = None
+    #: TOP ``sell_point`` (Tmall's selling-point line).
+    sell_point: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ and friends; without settings an adapter gets ``default_policy(<upstream>)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from channels.model import Channel
@@ -42,17 +43,35 @@ class UpstreamPolicy:
     #: Exponential backoff with full jitter: sleep uniform(0, min(cap, base * 2**retry)).
     backoff_base_s: float = 0.1
     backoff_cap_s: float = 2.0
-    #: Whole-call deadline (all attempts and backoffs), counted from the first budget slot:
-    #: waiting for the budget itself never fails a call.
+    #: Whole-call deadline (the wait for a budget slot, all attempts and backoffs), counted
+    #: from when the call is asked for; a call that cannot get a slot in time is refused at
+    #: once with ``RATE_LIMITED`` and ``retryAfter`` rather than left waiting.
     deadline_s: float = 15.0
     #: The breaker opens after this many consecutive failed calls (retries exhausted) …
     breaker_failures: int = 5
     #: … and lets one probe call through after this cool-down.
     breaker_cooldown_s: float = 15.0
+    #: The most calls that may wait for a budget slot at once in one process; past it a
+    #: call is refused at once. ``None``: ``qps × deadline_s`` (what the budget can serve
+    #: within one deadline), at least the budget's burst.
+    queue_limit: int | None = None
+    #: Share of ``qps`` one process keeps while Redis (the shared budget) is unreachable,
+    #: so N instances cut off from Redis never spend N budgets.
+    fallback_share: float = 0.25
+
+    @property
+    def effective_queue_limit(self) -> int:
+        if self.queue_limit is not None:
+            return self.queue_limit
+        return max(math.floor(self.qps) or 1, math.ceil(self.qps * self.deadline_s))
 
     def __post_init__(self) -> None:
         if self.qps <= 0:
             raise ValueError(f"qps must be positive, got {self.qps}")
+        if self.queue_limit is not None and self.queue_limit < 0:
+            raise ValueError(f"queue_limit must be >= 0, got {self.queue_limit}")
+        if not 0 < self.fallback_share <= 1:
+            raise ValueError(f"fallback_share must be in (0, 1], got {self.fallback_share}")
         if self.max_retries < 0 or self.breaker_failures < 1:
             raise ValueError("max_retries must be >= 0 and breaker_failures >= 1")
 

@@ -36,6 +36,7 @@ import asyncio
 import base64
 import copy
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -233,10 +234,36 @@ def shipping_from_standard(shipping: Mapping[str, Any]) -> Shipping | None:
                     domestic_fee=_opt_amount(fee, "amount"))
 
 
-def _images(images: Sequence[Mapping[str, Any]]) -> tuple[Image, ...]:
-    return tuple(Image(url=str(img["url"]), position=i,
-                       kind=_IMAGE_KINDS.get(str(img.get("type")), ImageKind.GALLERY))
-                 for i, img in enumerate(images))
+def _images(images: Sequence[Mapping[str, Any]],
+            variants: Sequence[VariantRecord] = ()) -> tuple[Image, ...]:
+    """``images[]`` in order, each URL once, then the variant images it lacks (seed 003's
+    ``variants[].image``); positions from 0 over all of them."""
+    out: list[Image] = []
+    seen: set[str] = set()
+    for img in images:
+        url = str(img["url"])
+        if url not in seen:
+            seen.add(url)
+            out.append(Image(url=url, position=len(out),
+                             kind=_IMAGE_KINDS.get(str(img.get("type")), ImageKind.GALLERY)))
+    for variant in variants:
+        if variant.image and variant.image not in seen:
+            seen.add(variant.image)
+            out.append(Image(url=variant.image, kind=ImageKind.VARIANT, position=len(out)))
+    return tuple(out)
+
+
+def category_from_standard(raw: str | None) -> Category | None:
+    """``metadata.raw_category`` ("Catégorie upstream"): a category id, a name, or a path
+    ``A > B``; a name stands for the id too, since the model gives no other."""
+    if raw is None:
+        return None
+    if raw.isdigit():
+        return Category(id=raw)
+    path = tuple(p.strip() for p in re.split(r"\s*(?:>|/|›)\s*", raw) if p.strip())
+    if len(path) > 1:
+        return Category(id=raw, name=path[-1], path=path)
+    return Category(id=raw, name=raw)
 
 
 def _videos(videos: Mapping[str, Any]) -> tuple[Video, ...]:
@@ -252,7 +279,10 @@ def product_from_standard(product: Mapping[str, Any]) -> ProductRecord:
     metadata = product.get("metadata") or {}
     seller = seller_from_standard(channel, product.get("seller") or {},
                                   product.get("trade_score"))
-    images = _images(product.get("images") or ())
+    images = _images(product.get("images") or (), variants)
+    by_url = {image.url: image for image in images}
+    variants = tuple(replace(v, image_entry=by_url.get(v.image)) if v.image else v
+                     for v in variants)
     videos = _videos(product.get("videos") or {})
     price = price_from_standard(product["price"])
     unit_prices = [v.price.effective for v in variants] or [price.effective]
@@ -276,7 +306,7 @@ def product_from_standard(product: Mapping[str, Any]) -> ProductRecord:
         distribution_price=min(distribution) if distribution else None,
         distribution_min_quantity=_opt_int(product, "distribution_min_quantity"),
         total_stock=sum(stocks) if stocks else None,
-        category=Category(id=raw_category) if raw_category else None,
+        category=category_from_standard(raw_category),
         brand=_opt_str(metadata, "brand"),
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
         attributes=tuple(attribute_from_standard(a) for a in product.get("attributes") or ()),

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from channels.base import FetchResult, numeric_source_id
+from channels.batching import BatchKey, OpenBatch, OpenBatchResult
 from channels.decoding import (
     SHANGHAI,
     SHANGHAI_TIME_FORMAT,
@@ -53,6 +54,7 @@ from channels.errors import (
 from channels.http import DEFAULT_TIMEOUT_S, UpstreamClient
 from channels.model import (
     CatalogProductRecord,
+    Category,
     Channel,
     ListingPage,
     Part,
@@ -61,10 +63,12 @@ from channels.model import (
 from channels.policy import UpstreamPolicy
 from channels.top_mapping import (
     CATALOG_FIELDS,
+    ITEMCAT_FIELDS,
     ONSALE_FIELDS,
     JsonObject,
     catalog_product_from_top,
     fields_for_parts,
+    item_cats_from_top,
     item_from_top,
     onsale_page_from_top,
     top_list,
@@ -79,6 +83,9 @@ SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
 #: ``num_iids`` of the batch methods carries at most 20 ids (apiId 24626, 40575, 41665).
 TOP_BATCH_LIMIT = 20
 CATALOG_METHOD = "taobao.product.get.tmall"
+#: Category names (apiId 122): ``cids`` carries at most 999 ids, or one ``parent_cid``.
+ITEMCATS_METHOD = "taobao.itemcats.get"
+ITEMCATS_LIMIT = 999
 PARTNER_ID = "productgraph"
 
 
@@ -331,12 +338,15 @@ class TopAdapter:
         query["sign"] = top_sign({**query, **form}, self._secret, self._sign_method)
         return query, form
 
-    async def call(self, method: str, business: Mapping[str, str], *,
+    async def call(self, method: str,
+                   business: Mapping[str, str] | Callable[[], Mapping[str, str]], *,
                    channel: Channel) -> tuple[JsonObject, str | None]:
         """One logical TOP call (through ``UpstreamClient.call``): the answer object and its
-        ``request_id``, or a typed error."""
+        ``request_id``, or a typed error. ``business`` may be a function, called when each
+        attempt builds its request (after its budget slot was granted)."""
         async def attempt() -> tuple[JsonObject, str | None]:
-            query, form = self.build_request(method, business)
+            query, form = self.build_request(
+                method, business() if callable(business) else business)
             response = await self._client.request(
                 "POST", self._gateway_url, api=method, params=query, data=form)
             return self._parse(response, method, channel)
@@ -401,6 +411,57 @@ class TopAdapter:
             records = {sid: r if isinstance(r, ChannelError) else r[0]
                        for sid, r in results.items()}
         return {sid: records[sid] for sid in source_ids}
+
+    @property
+    def shares_ids_across_channels(self) -> bool:
+        """Taobao and Tmall ids share one batch call — except through the Tmall-only batch
+        method, which drops Taobao ids."""
+        return bool(self.batch_method) and not str(self.batch_method).endswith(".tmall")
+
+    async def fetch_open(self, batch: OpenBatch) -> OpenBatchResult:
+        """``OpenBatchFetcher``: one batch call for every id ``batch`` holds when the
+        request is built (after the budget slot), Taobao and Tmall ids together; a record
+        for each channel that asked for an id. CATALOG is left to the caller (the records'
+        ``core.catalog_product_id`` names the SPU)."""
+        if not self.batch_method:
+            out: dict[BatchKey, ProductRecord | Exception] = {}
+            for (channel, source_id), asked in batch.seal().items():
+                answer = await self.fetch(channel, [source_id], asked - {Part.CATALOG})
+                out[(channel, source_id)] = answer[source_id]
+            return out
+        method = self.batch_method
+        sealed: dict[str, Any] = {}
+
+        def business() -> dict[str, str]:
+            if not sealed:
+                sealed["wanted"] = batch.seal()
+                sealed["parts"] = batch.parts() - {Part.CATALOG}
+                sealed["ids"] = batch.wire_ids()
+            return {"fields": ",".join(fields_for_parts(sealed["parts"])),
+                    "num_iids": ",".join(sealed["ids"])}
+
+        first = next(iter(batch.wanted))[0] if batch.wanted else Channel.TAOBAO
+        try:
+            body, request_id = await self.call(method, business, channel=first)
+        except ChannelError as exc:
+            return dict.fromkeys(batch.seal(), exc)
+        wanted: dict[BatchKey, frozenset[Part]] = sealed["wanted"]
+        parts: frozenset[Part] = sealed["parts"]
+        items = {str(item.get("num_iid", "")): item
+                 for item in top_list(body.get("items"), "item")}
+        answers: dict[BatchKey, ProductRecord | Exception] = {}
+        for channel, source_id in wanted:
+            item = items.get(source_id)
+            if item is None:   # the batch methods drop unknown ids silently (apiId 24626)
+                answers[(channel, source_id)] = _not_found(channel, source_id, request_id)
+                continue
+            try:
+                answers[(channel, source_id)] = item_from_top(item, channel, parts,
+                                                              request_id=request_id)
+            except UndecodableValue as exc:
+                answers[(channel, source_id)] = _undecodable(
+                    channel, method, f"item {source_id}", request_id, exc)
+        return answers
 
     async def _fetch_batch(
         self, channel: Channel, ids: Sequence[str], parts: frozenset[Part], fields: str
@@ -502,6 +563,33 @@ class TopAdapter:
         except UndecodableValue as exc:
             raise _undecodable(Channel.TMALL, CATALOG_METHOD,
                                f"catalog product {product_id or props}", request_id,
+                               exc) from exc
+
+    # -- categories (``CategoryTree``)
+
+    category_batch_limit = ITEMCATS_LIMIT
+
+    async def fetch_categories(self, ids: Sequence[str]) -> dict[str, Category]:
+        """``taobao.itemcats.get`` by ``cids`` (at most 999 a call): the categories that
+        exist, by id. The tree is the same for Taobao and Tmall."""
+        found: dict[str, Category] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), ITEMCATS_LIMIT):
+            chunk = unique[i:i + ITEMCATS_LIMIT]
+            found.update((c.id, c) for c in await self._item_cats({"cids": ",".join(chunk)}))
+        return found
+
+    async def fetch_child_categories(self, parent_id: str) -> list[Category]:
+        """``taobao.itemcats.get`` by ``parent_cid`` ("0": the roots)."""
+        return await self._item_cats({"parent_cid": parent_id})
+
+    async def _item_cats(self, selector: Mapping[str, str]) -> list[Category]:
+        business = {"fields": ",".join(ITEMCAT_FIELDS), **selector}
+        body, request_id = await self.call(ITEMCATS_METHOD, business, channel=Channel.TAOBAO)
+        try:
+            return item_cats_from_top(body)
+        except UndecodableValue as exc:
+            raise _undecodable(Channel.TAOBAO, ITEMCATS_METHOD, "categories", request_id,
                                exc) from exc
 
     async def aclose(self) -> None:

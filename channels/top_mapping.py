@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from channels.decoding import (
     SHANGHAI,
     SHANGHAI_TIME_FORMAT,
+    UndecodableValue,
     integer,
     money,
     shanghai_time,
@@ -32,6 +33,7 @@ from channels.model import (
     Category,
     Channel,
     Description,
+    FreightPayer,
     Image,
     ImageKind,
     ListingPage,
@@ -46,12 +48,20 @@ from channels.model import (
     ProductCore,
     ProductRecord,
     ProductStatus,
+    SaleType,
     SelectedOption,
     SellerRecord,
     Shipping,
     VariantRecord,
     VariantSet,
     Video,
+)
+from channels.top_props import (
+    PropValue,
+    parse_name_values,
+    parse_properties,
+    parse_property_alias,
+    parse_props_name,
 )
 
 JsonObject = dict[str, Any]
@@ -80,74 +90,6 @@ def top_list(value: Any, item_name: str) -> list[JsonObject]:
 
 # --------------------------------------------------------------------------- items
 
-class PropValue(NamedTuple):
-    """One ``pid:vid:pid_name:vid_name`` entry; ids stay strings (custom ones are negative)."""
-
-    pid: str
-    vid: str
-    name: str
-    value: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.pid}:{self.vid}"
-
-
-def unescape_prop(text: str) -> str:
-    """TOP escapes ``:`` as ``#cln#`` and ``;`` as ``#scln#`` inside property names (§1.8)."""
-    return text.replace("#scln#", ";").replace("#cln#", ":")
-
-
-def parse_props_name(text: str | None) -> list[PropValue]:
-    """``props_name`` / ``properties_name``: ``pid:vid:pid_name:vid_name;…``.
-
-    Each entry splits into exactly four parts (names cannot hold a raw ``:``); entries that
-    are not in that shape are skipped.
-    """
-    out: list[PropValue] = []
-    for entry in (text or "").split(";"):
-        parts = entry.split(":", 3)
-        if len(parts) != 4 or not _is_int(parts[0]) or not _is_int(parts[1]):
-            continue
-        pid, vid, name, value = parts
-        out.append(PropValue(pid, vid, unescape_prop(name), unescape_prop(value)))
-    return out
-
-
-def parse_properties(text: str | None) -> list[tuple[str, str]]:
-    """A SKU's ``properties`` (``p1:v1;p2:v2``) as ``(pid, vid)`` pairs."""
-    out: list[tuple[str, str]] = []
-    for entry in (text or "").split(";"):
-        parts = entry.split(":")
-        if len(parts) >= 2 and _is_int(parts[0]) and _is_int(parts[1]):
-            out.append((parts[0], parts[1]))
-    return out
-
-
-def parse_property_alias(text: str | None) -> dict[str, str]:
-    """``property_alias`` (``pid:vid:alias;…``) as ``{"pid:vid": alias}``."""
-    out: dict[str, str] = {}
-    for entry in (text or "").split(";"):
-        parts = entry.split(":", 2)
-        if len(parts) == 3 and _is_int(parts[0]) and _is_int(parts[1]) and parts[2]:
-            out[f"{parts[0]}:{parts[1]}"] = unescape_prop(parts[2])
-    return out
-
-
-def parse_name_values(text: str | None) -> list[tuple[str, str]]:
-    """A Product ``props_str`` / ``binds_str`` / ``sale_props_str``: ``name:value;…``
-    (or the four-part ``pid:vid:name:value`` form), escapes undone."""
-    out: list[tuple[str, str]] = []
-    for entry in (text or "").split(";"):
-        parts = entry.split(":")
-        if len(parts) == 4 and _is_int(parts[0]) and _is_int(parts[1]):
-            out.append((unescape_prop(parts[2]), unescape_prop(parts[3])))
-        elif len(parts) >= 2:
-            name, value = entry.split(":", 1)
-            out.append((unescape_prop(name), unescape_prop(value)))
-    return out
-
-
 def source_url(channel: Channel, num_iid: str) -> str:
     """The canonical page of an item."""
     if channel is Channel.TMALL:
@@ -171,14 +113,30 @@ def location_from_top(value: Any) -> Location | None:
     return Location(text=raw)
 
 
+def _prop_options(item: Mapping[str, Any]) -> dict[str, SelectedOption]:
+    """``pid:vid`` → the option value it names, from the item's and its SKUs' names, the
+    seller's aliases overriding value names (as ``options_and_variants_from_top``)."""
+    aliases = parse_property_alias(_text(item, "property_alias"))
+    named: dict[str, PropValue] = {}
+    for sku in _skus(item):
+        for p in parse_props_name(_text(sku, "properties_name")):
+            named.setdefault(p.key, p)
+    for p in parse_props_name(_text(item, "props_name")):
+        named.setdefault(p.key, p)
+    return {key: SelectedOption(name=p.name, value=aliases.get(key) or p.value)
+            for key, p in named.items()}
+
+
 def images_from_top(item: Mapping[str, Any]) -> tuple[Image, ...]:
     """``item_imgs`` by position (the main image has id 0 / position 0), then ``prop_imgs``
-    as VARIANT images; ``pic_url`` stands in when there is no ``item_imgs``."""
+    as VARIANT images tied to the option value of their ``properties``; ``pic_url`` stands
+    in when there is no ``item_imgs``. Each URL once (a property image already in the
+    gallery is that gallery entry, with its option), positions from 0 over all of them."""
     item_imgs = sorted(
         (img for img in top_list(item.get("item_imgs"), "item_img") if _text(img, "url")),
         key=lambda img: (_int(img, "position") or 0, _int(img, "id") or 0),
     )
-    urls = [str(img["url"]) for img in item_imgs]
+    urls = [str(_text(img, "url")) for img in item_imgs]
     main_index = next(
         (i for i, img in enumerate(item_imgs)
          if _int(img, "id") == 0 or _int(img, "position") == 0), 0)
@@ -187,12 +145,29 @@ def images_from_top(item: Mapping[str, Any]) -> tuple[Image, ...]:
     pic_url = _text(item, "pic_url")
     if not urls and pic_url:
         urls = [pic_url]
-    images = [Image(url=url, kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
-              for i, url in enumerate(urls)]
+    images: list[Image] = []
+    index: dict[str, int] = {}
+    for url in urls:
+        if url not in index:
+            index[url] = len(images)
+            images.append(Image(url=url, position=len(images),
+                                kind=ImageKind.MAIN if not images else ImageKind.GALLERY))
     prop_imgs = sorted(top_list(item.get("prop_imgs"), "prop_img"),
                        key=lambda img: _int(img, "position") or 0)
-    images += [Image(url=str(img["url"]), kind=ImageKind.VARIANT, position=i)
-               for i, img in enumerate(p for p in prop_imgs if _text(p, "url"))]
+    options = _prop_options(item) if prop_imgs else {}
+    for img in prop_imgs:
+        prop_url = _text(img, "url")
+        if prop_url is None:
+            continue
+        option = options.get(_text(img, "properties") or "")
+        if prop_url in index:
+            known = images[index[prop_url]]
+            if known.option is None and option is not None:
+                images[index[prop_url]] = replace(known, option=option)
+            continue
+        index[prop_url] = len(images)
+        images.append(Image(url=prop_url, kind=ImageKind.VARIANT, position=len(images),
+                            option=option))
     return tuple(images)
 
 
@@ -223,6 +198,8 @@ def options_and_variants_from_top(item: Mapping[str, Any]) -> VariantSet | None:
     swatches = {str(img.get("properties")): str(img["url"])
                 for img in top_list(item.get("prop_imgs"), "prop_img")
                 if img.get("properties") and _text(img, "url")}
+    # The variant's image is the same entry as in MEDIA (VARIANTS asks for the images too).
+    entries = {image.url: image for image in images_from_top(item)} if swatches else {}
 
     option_values: dict[str, dict[str, OptionValue]] = {}   # pid → vid key → value
     option_names: dict[str, str] = {}
@@ -247,12 +224,15 @@ def options_and_variants_from_top(item: Mapping[str, Any]) -> VariantSet | None:
         if not pairs:
             selected = _unstructured_options(_text(sku, "properties_name"))
         price = _money(sku, "price")
+        shown = price if price is not None else Decimal("0")
         variants.append(VariantRecord(
             sku_id=str(sku.get("sku_id", "")),
             selected_options=tuple(selected),
-            price=PriceTrio(display=price if price is not None else Decimal("0")),
+            # A SKU has one price, its catalogue price; TOP gives no SKU promotion price.
+            price=PriceTrio(display=shown, original=shown),
             stock=_int(sku, "quantity"),
             image=image,
+            image_entry=entries.get(image) if image else None,
             outer_id=_text(sku, "outer_id"),
             barcode=_text(sku, "barcode"),
         ))
@@ -302,7 +282,8 @@ def attributes_from_top(item: Mapping[str, Any]) -> tuple[Attribute, ...]:
     """The item's non-sale properties from ``props_name``, for display only."""
     sale = _sale_pids(item)
     return tuple(
-        Attribute(name=LocalizedText(p.name), value=LocalizedText(p.value))
+        Attribute(name=LocalizedText(p.name), value=LocalizedText(p.value),
+                  name_id=p.pid, value_id=p.vid)
         for p in parse_props_name(_text(item, "props_name")) if p.pid not in sale)
 
 
@@ -314,6 +295,9 @@ def _brand(item: Mapping[str, Any]) -> str | None:
 
 
 _STATUS = {"onsale": ProductStatus.ON_SALE, "instock": ProductStatus.IN_STOCK_ROOM}
+#: Item ``type``: "fixed:一口价;auction:拍卖" (seed 002).
+_SALE_TYPE = {"fixed": SaleType.FIXED_PRICE, "auction": SaleType.AUCTION}
+_FREIGHT_PAYER = {"seller": FreightPayer.SELLER, "buyer": FreightPayer.BUYER}
 _CONDITION = {"new": ProductCondition.NEW, "unused": ProductCondition.UNUSED,
               "second": ProductCondition.SECOND_HAND}
 
@@ -335,20 +319,25 @@ def core_from_top(item: Mapping[str, Any], channel: Channel) -> ProductCore:
     location = location_from_top(item.get("location"))
     fees = {name: _money(item, name) for name in ("post_fee", "express_fee", "ems_fee")}
     postage_id = _text(item, "postage_id")
+    freight_payer = _FREIGHT_PAYER.get(str(item.get("freight_payer") or "").lower())
     shipping = None
-    if location or postage_id or any(v is not None for v in fees.values()):
+    if location or postage_id or freight_payer or any(v is not None for v in fees.values()):
         shipping = Shipping(ships_from=location, domestic_fee=fees["post_fee"],
                             express_fee=fees["express_fee"], ems_fee=fees["ems_fee"],
-                            freight_template_id=postage_id)
+                            freight_template_id=postage_id, freight_payer=freight_payer)
     nick = _text(item, "nick")
     seller_id = _text(item, "seller_id") or _text(item, "user_id") or nick
     sales_key = "sold_quantity" if "sold_quantity" in item else "sales"
     display = price if price is not None else (min(prices) if prices else Decimal("0"))
+    # ``price`` is the item's price and ``promotion_price`` its discount price (seed 000);
+    # a "promotion" at or above the price is no promotion.
+    promotion = _money(item, "promotion_price")
+    if promotion is not None and promotion >= display:
+        promotion = None
     return ProductCore(
         title=LocalizedText(original=str(item.get("title") or "")),
         source_url=_text(item, "detail_url") or source_url(channel, num_iid),
-        price=PriceTrio(display=display, original=price,
-                        promotion=_money(item, "promotion_price")),
+        price=PriceTrio(display=display, original=display, promotion=promotion),
         price_min=min(prices) if prices else None,
         price_max=max(prices) if prices else None,
         total_stock=_int(item, "num"),
@@ -365,6 +354,12 @@ def core_from_top(item: Mapping[str, Any], channel: Channel) -> ProductCore:
         seller_name=nick,
         catalog_product_id=_text(item, "product_id"),
         main_image=_text(item, "pic_url"),
+        outer_id=_text(item, "outer_id"),
+        sale_type=_SALE_TYPE.get(str(item.get("type") or "").lower()),
+        delisting_at=_time(item, "delist_time"),
+        has_invoice=_flag(item, "has_invoice"),
+        has_warranty=_flag(item, "has_warranty"),
+        sell_point=_text(item, "sell_point"),
     )
 
 
@@ -416,16 +411,37 @@ def catalog_product_from_top(product: Mapping[str, Any]) -> CatalogProductRecord
                      for n, v in parse_name_values(_text(product, field)))
 
     cid = product.get("cid")
-    images: list[Image] = []
+    urls: list[str] = []
     pic_url = _text(product, "pic_url")
     if pic_url:
-        images.append(Image(url=pic_url, kind=ImageKind.MAIN, position=0))
+        urls.append(pic_url)
     gallery = sorted(top_list(product.get("product_imgs"), "product_img"),
                      key=lambda img: _int(img, "position") or 0)
-    images += [Image(url=str(img["url"]), kind=ImageKind.GALLERY, position=len(images) + i)
-               for i, img in enumerate(g for g in gallery if _text(g, "url"))]
+    # ``product_imgs`` often repeats the main image (``pic_url``): each URL once.
+    urls += [u for u in (_text(g, "url") for g in gallery) if u]
+    images: list[Image] = []
+    for url in dict.fromkeys(urls):
+        images.append(Image(url=url, position=len(images),
+                            kind=ImageKind.MAIN if pic_url and not images
+                            else ImageKind.GALLERY))
+    by_url = {image.url: image for image in images}
     prop_imgs = sorted(top_list(product.get("product_prop_imgs"), "product_prop_img"),
                        key=lambda img: _int(img, "position") or 0)
+    options = _catalog_sale_options(product)
+    property_images: list[Image] = []
+    next_position = len(images)
+    for img in prop_imgs:
+        prop_url = _text(img, "url")
+        if prop_url is None or any(p.url == prop_url for p in property_images):
+            continue
+        option = options.get(_text(img, "props") or "")
+        known = by_url.get(prop_url)
+        if known is not None:   # the same image keeps its one position
+            property_images.append(replace(known, option=option))
+        else:
+            property_images.append(Image(url=prop_url, kind=ImageKind.VARIANT,
+                                         position=next_position, option=option))
+            next_position += 1
     return CatalogProductRecord(
         product_id=str(product.get("product_id", "")),
         name=str(product.get("name") or ""),
@@ -436,9 +452,7 @@ def catalog_product_from_top(product: Mapping[str, Any]) -> CatalogProductRecord
         sale_properties=attributes("sale_props_str"),
         market_price=_money(product, "price"),
         images=tuple(images),
-        property_images=tuple(
-            Image(url=str(img["url"]), kind=ImageKind.VARIANT, position=i)
-            for i, img in enumerate(p for p in prop_imgs if _text(p, "url"))),
+        property_images=tuple(property_images),
         status=_text(product, "status"),
         sell_point=_text(product, "sell_pt"),
         outer_id=_text(product, "outer_id"),
@@ -446,6 +460,40 @@ def catalog_product_from_top(product: Mapping[str, Any]) -> CatalogProductRecord
         created_at=_time(product, "created"),
         updated_at=_time(product, "modified"),
     )
+
+
+def _catalog_sale_options(product: Mapping[str, Any]) -> dict[str, SelectedOption]:
+    """``pid:vid`` → option of a Product's sale properties: ``sale_props`` and
+    ``sale_props_str`` list the same properties in the same order (seed 001);
+    ``property_alias`` renames a value. Where the two lists disagree in length, only
+    aliases name values."""
+    keys = [f"{p}:{v}" for p, v in parse_properties(_text(product, "sale_props"))]
+    names = parse_name_values(_text(product, "sale_props_str"))
+    aliases = parse_property_alias(_text(product, "property_alias"))
+    out: dict[str, SelectedOption] = {}
+    if len(keys) == len(names):
+        for key, (name, value) in zip(keys, names, strict=True):
+            out[key] = SelectedOption(name=name, value=aliases.get(key) or value)
+    for key, alias in aliases.items():
+        if key not in out and key.startswith(f"{COLOR_PID}:"):
+            out[key] = SelectedOption(name="颜色", value=alias)
+    return out
+
+
+#: The colour property (颜色分类): "目前只有颜色属性" for product_prop_imgs (seed 001).
+COLOR_PID = "1627207"
+
+
+def _flag(obj: Mapping[str, Any], key: str) -> bool | None:
+    """A TOP boolean (JSON ``true``/``false``; ``"true"`` in some payloads)."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise UndecodableValue(key, value, "a boolean")
 
 
 def _text(obj: Mapping[str, Any], key: str) -> str | None:
@@ -464,8 +512,26 @@ def _time(obj: Mapping[str, Any], key: str) -> datetime | None:
     return shanghai_time(obj.get(key), key)
 
 
-def _is_int(text: str) -> bool:
-    return text.lstrip("-").isdigit()
+
+# --------------------------------------------------------------------------- categories
+
+#: ``taobao.itemcats.get`` fields (apiId 122; also its default).
+ITEMCAT_FIELDS = ("cid", "parent_cid", "name", "is_parent")
+
+
+def item_cats_from_top(body: Mapping[str, Any]) -> list[Category]:
+    """``item_cats_get_response.item_cats.item_cat[]`` (or the simplified list) →
+    categories with their parent (``"0"`` for a root) and whether they are leaves."""
+    out = []
+    for cat in top_list(body.get("item_cats"), "item_cat"):
+        cid = _text(cat, "cid")
+        if cid is None:
+            continue
+        is_parent = _flag(cat, "is_parent")
+        out.append(Category(id=cid, name=_text(cat, "name"),
+                            parent_id=_text(cat, "parent_cid") or "0",
+                            is_leaf=None if is_parent is None else not is_parent))
+    return out
 
 
 # --------------------------------------------------------------------------- listings
@@ -510,12 +576,14 @@ _CORE_FIELDS = (
     "num_iid", "title", "price", "promotion_price", "num", "sold_quantity", "cid",
     "props_name", "property_alias", "approve_status", "stuff_status", "list_time",
     "modified", "detail_url", "location", "nick", "post_fee", "express_fee", "ems_fee",
-    "postage_id", "product_id", "pic_url",
+    "postage_id", "product_id", "pic_url", "outer_id", "type", "delist_time",
+    "freight_payer", "has_invoice", "has_warranty", "sell_point",
 )
 _PART_FIELDS: dict[Part, tuple[str, ...]] = {
     Part.CORE: _CORE_FIELDS,
     # ``sku`` not ``skus``: "返回所有sku信息的字段名称是sku而不是skus" (apiId 24626).
-    Part.VARIANTS: ("sku", "props_name", "property_alias", "prop_img"),
+    # The images too: a variant's image is the MEDIA entry with its position.
+    Part.VARIANTS: ("sku", "props_name", "property_alias", "prop_img", "item_img", "pic_url"),
     Part.MEDIA: ("item_img", "prop_img", "video", "pic_url"),
     Part.DESCRIPTION: ("desc",),
     Part.SELLER: ("nick", "location"),

@@ -159,7 +159,7 @@ def product_from_vdian(result: Mapping[str, Any], *, source_id: str) -> ProductR
     sku_prices = [v.price.display for v in variants] or [price]
     images = tuple(
         Image(url=str(url), kind=ImageKind.MAIN if i == 0 else ImageKind.GALLERY, position=i)
-        for i, url in enumerate(u for u in result.get("imgs") or () if u)
+        for i, url in enumerate(dict.fromkeys(u for u in result.get("imgs") or () if u))
     )
     seller_id = text(result.get("seller_id"), "seller_id")
     shop_name = text(result.get("shop_name"), "shop_name")

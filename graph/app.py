@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.disconnect import CancelOnDisconnect
 from graph.health import health_routes
+from graph.localization import build_localization
 from graph.metrics import metrics_endpoint
 from graph.observability import REQUEST_ID_HEADER, RequestLogMiddleware, install_log_redaction
 from graph.persisted import PersistedQueries, load_manifest
@@ -26,7 +27,9 @@ from graph.schema import schema
 from graph.serving import STATIC_DIR, STATIC_PATH, ProductGraphQL
 from graph.settings import Settings, SettingsError
 from graph.upstreams import build_registry
+from resolvers import cursors
 from resolvers.fetcher import ProductFetcher
+from resolvers.page_cache import PageCache
 from resolvers.part_cache import part_cache_from_settings
 from resolvers.watch.service import WatchService
 
@@ -36,11 +39,16 @@ def create_app(settings: Settings | None = None,
     """Build the productgraph ASGI app from settings (default: the environment)."""
     settings = settings or Settings.from_env()
     install_log_redaction()
+    cursors.configure_secret(settings.serving.cursor_secret.value)
     cache = part_cache_from_settings(settings.cache)
     # With a Redis cache, the upstream QPS budgets and bans share its connection pool.
     redis = getattr(cache.backend, "client", None) if cache is not None else None
     registry = build_registry(settings, sandbox_transport, redis=redis)
     fetcher = ProductFetcher(registry, cache)
+    if cache is not None:
+        fetcher.pages = PageCache(cache, ttl_s=settings.cache.search_ttl_s,
+                                  max_age_s=settings.cache.search_max_age_s)
+    localization = build_localization(settings.localization, redis=redis)
     serving = settings.serving
     manifest = None
     if serving.persisted_queries == "safelist":
@@ -57,6 +65,7 @@ def create_app(settings: Settings | None = None,
     watch.keys_configured = bool(ApiKeys(settings.serving.api_keys))
     graphql_app.watch = watch
     graphql_app.ws_keys = ApiKeys(settings.serving.api_keys)
+    graphql_app.localization = localization
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,11 +74,13 @@ def create_app(settings: Settings | None = None,
         # request waits (the tail latency it saves: bench/README.md).
         gc.collect()
         gc.freeze()
+        localization.rates.start()
         await watch.start()
         try:
             yield
         finally:
             await watch.aclose()
+            await localization.aclose()
             await fetcher.aclose()
             await registry.aclose()
 
@@ -88,6 +99,7 @@ def create_app(settings: Settings | None = None,
     app.state.fetcher = fetcher
     app.state.registry = registry
     app.state.watch = watch
+    app.state.localization = localization
     return app
 
 

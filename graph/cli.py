@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
+import secrets
 import sys
 from typing import Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from graph.http_protocol import protocol_class
 from graph.settings import Settings, SettingsError
 
 
@@ -30,7 +33,7 @@ def _rate(text: str) -> float:
 def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's logging config plus productgraph's loggers on stderr, one message (the
     access log's JSON object) per line. uvicorn's own access lines are turned off: the
-    ``productgraph.access`` line says more, and says it once."""
+    ``productgraph.access`` line says more, says it once, and holds no query string."""
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["productgraph"] = {"format": "%(message)s"}
     config["handlers"]["productgraph"] = {"class": "logging.StreamHandler",
@@ -38,7 +41,9 @@ def uvicorn_log_config() -> dict[str, Any]:
                                           "stream": "ext://sys.stderr"}
     config["loggers"]["productgraph"] = {"handlers": ["productgraph"], "level": "INFO",
                                          "propagate": False}
-    config["loggers"]["uvicorn.access"] = {"handlers": ["access"], "level": "WARNING",
+    # Off entirely (uvicorn.run also gets access_log=False): its lines carry the raw
+    # query string, where a client may have put an ``?api_key=``.
+    config["loggers"]["uvicorn.access"] = {"handlers": [], "level": "CRITICAL",
                                            "propagate": False}
     return config
 
@@ -88,10 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     # uvicorn answers SIGTERM by refusing new connections and letting in-flight requests
     # finish (at most PRODUCTGRAPH_SHUTDOWN_TIMEOUT s), then runs the app's lifespan
     # shutdown, which closes the upstream clients and the cache.
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
-               "log_config": uvicorn_log_config(),
-               "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
+    # ``http``: uvicorn's own protocol with a deadline on the request head
+    # (graph/http_protocol.py, PRODUCTGRAPH_HEADER_TIMEOUT); every worker uses it.
+    # access_log=False: uvicorn's log_level re-raises "uvicorn.access" to INFO over the
+    # log config, which printed a second access line per request (bench/README.md).
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(),
+        "access_log": False, "http": protocol_class(),
+        "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
     if workers > 1:
+        # One cursor key for all workers (each reads the environment): a client's next
+        # page may reach another worker.
+        os.environ.setdefault("PRODUCTGRAPH_CURSOR_SECRET", secrets.token_hex(32))
         uvicorn.run("graph.asgi:app", workers=workers, **options)
     else:
         from graph.app import create_app

@@ -38,6 +38,7 @@ def direct_resolver(field: StrawberryField) -> Resolve | None:
         def read(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
             return getattr(source, name)
 
+        read.direct_attribute = name  # type: ignore[attr-defined]  # graph/compiled_plan.py
         return read
     if resolver.is_async or resolver.info_parameter or resolver.root_parameter \
             or resolver.parent_parameter or not resolver.self_parameter:
@@ -49,6 +50,7 @@ def direct_resolver(field: StrawberryField) -> Resolve | None:
     def call(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         return method(source)
 
+    call.direct_method = method  # type: ignore[attr-defined]  # graph/compiled_plan.py
     return call
 
 

@@ -6,6 +6,7 @@ parsed document. The order the view applies them, cheapest first:
 
     body size (while reading, graph/serving.py) → REQUEST_TOO_LARGE (413)
     parse_operation: token count, while lexing  → MAX_TOKENS_LIMIT (400)
+                     numbers of > 64 digits     → NUMBER_TOO_LONG (400)
     check_document: depth, aliases, root fields, directives per field
                                                 → MAX_DEPTH_LIMIT, MAX_ALIASES_LIMIT,
                                                   MAX_ROOT_FIELDS_LIMIT, MAX_DIRECTIVES_LIMIT
@@ -64,6 +65,14 @@ _TOKEN = re.compile(
     r"|#[^\n\r]*"                                  # comment
 )
 
+#: Longer than any Int (32 bits) or Float a client means; Python refuses to convert an
+#: integer of 4,300 digits or more, and graphql-core converts every Int literal.
+MAX_NUMBER_DIGITS = 64
+# Strings and comments (skipped), or a digit run too long for a number.
+_LONG_NUMBER = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n\r]*'
+    r"|(?<![_0-9A-Za-z])([0-9]{" + str(MAX_NUMBER_DIGITS + 1) + ",})")
+
 # Nested fields plus fragment spreads: past this the walk stops whatever max_depth is, so
 # a chain of thousands of fragments cannot exhaust the interpreter's stack.
 _MAX_NESTING = 200
@@ -95,6 +104,9 @@ def parse_operation(query: str, limits: OperationLimits) -> DocumentNode:
     if sum(1 for _ in islice(_TOKEN.finditer(query), limits.max_tokens + 1)) \
             > limits.max_tokens:
         raise _too_many_tokens(limits)
+    if any(match.group(1) for match in _LONG_NUMBER.finditer(query)):
+        raise refused("NUMBER_TOO_LONG",
+                      f"The operation holds a number of more than {MAX_NUMBER_DIGITS} digits.")
     try:
         return parse(query, max_tokens=limits.max_tokens)
     except GraphQLSyntaxError as exc:

@@ -2,7 +2,8 @@
 redaction of upstream URLs from httpx's log.
 
 - ``X-Request-Id``: taken from the request when it is 1–128 characters of
-  ``[A-Za-z0-9._:-]``, else a fresh one; always returned.
+  ``[A-Za-z0-9._:-]``, else a fresh one; always returned, with
+  ``X-Content-Type-Options: nosniff``.
 - ``productgraph.access``: one JSON line per request — request id, method, path, status,
   duration, operation names, upstream calls, error codes, cost, and the API key's id
   (a digest prefix, never the key). /healthz, /readyz and /metrics log at DEBUG.
@@ -35,6 +36,9 @@ access_log = logging.getLogger("productgraph.access")
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
+#: On every response: a browser never guesses a type other than the one declared (a JSON
+#: answer echoing a client's text is never run as a script or page).
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 @dataclass
@@ -111,8 +115,8 @@ class RequestLogMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [h for h in message.get("headers", [])
-                           if h[0].lower() != header[0]]
-                message = {**message, "headers": [*headers, header]}
+                           if h[0].lower() not in (header[0], NOSNIFF[0])]
+                message = {**message, "headers": [*headers, header, NOSNIFF]}
             await send(message)
 
         try:

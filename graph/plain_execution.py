@@ -86,6 +86,16 @@ class PreparedOperation:
         return OperationType(definition.operation.value)
 
 
+def _executor_kwargs(schema: Schema, prepared: PreparedOperation) -> dict[str, Any]:
+    """graphql-core's executor for ``prepared``: the compiled one (graph/compiler.py) when
+    the schema has compiled operations and the operation compiles, else the schema's."""
+    compiled = getattr(schema, "compiled", None)
+    executor_class = compiled.executor_class(prepared) if compiled is not None else None
+    if executor_class is not None:
+        return {"executor_class": executor_class}
+    return execution_context_class_kwargs(schema.execution_context_class)
+
+
 async def execute_plain(
     schema: Schema, prepared: PreparedOperation, *,
     variable_values: dict[str, Any] | None, context_value: Any, root_value: Any,
@@ -120,7 +130,7 @@ async def execute_plain(
             schema._schema, document, root_value=root_value,
             context_value=context_value, variable_values=variable_values,
             operation_name=operation_name, is_awaitable=optimized_is_awaitable,
-            **execution_context_class_kwargs(schema.execution_context_class),
+            **_executor_kwargs(schema, prepared),
             **schema._get_custom_context_kwargs(operation_extensions))
         if optimized_is_awaitable(outcome):
             outcome = await outcome

@@ -1,8 +1,9 @@
 """A request refused before execution: an HTTP status, a GraphQL-shaped body with
-``extensions.code``, and headers (``Retry-After``, ``WWW-Authenticate`` …).
+``extensions.code`` and ``extensions.requestId``, and headers (``Retry-After``,
+``WWW-Authenticate`` …).
 
-Raised by the limits, access control and persisted-query checks; the view and the access
-middleware turn it into the response with ``refusal_response``.
+Raised by the limits, the request-body checks, access control and persisted-query checks;
+the view and the access middleware turn it into the response with ``refusal_response``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
+
+from graph.observability import current_stats
 
 
 class RequestRefused(Exception):
@@ -24,10 +27,15 @@ class RequestRefused(Exception):
         self.headers = dict(headers or {})
 
     def as_error(self) -> dict[str, object]:
-        return {"message": self.message, "extensions": {"code": self.code}}
+        extensions: dict[str, object] = {"code": self.code}
+        stats = current_stats()
+        if stats is not None:
+            extensions["requestId"] = stats.request_id
+        return {"message": self.message, "extensions": extensions}
 
 
-def refusal_response(refusal: RequestRefused,
-                     headers: Mapping[str, str] | None = None) -> JSONResponse:
+def refusal_response(refusal: RequestRefused, headers: Mapping[str, str] | None = None,
+                     media_type: str = "application/json") -> JSONResponse:
     return JSONResponse({"errors": [refusal.as_error()]}, status_code=refusal.status,
-                        headers={**refusal.headers, **(headers or {})})
+                        headers={**refusal.headers, **(headers or {})},
+                        media_type=media_type)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import decimal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.federation.schema import FederationAny
+from strawberry.file_uploads import Upload
+from strawberry.file_uploads.scalars import UploadDefinition
+from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from channels.model import ProductRecord
+from graph.category_query import CategoryQuery
+from graph.compiler import CompiledOperations, compiled_execution_enabled
 from graph.direct_resolvers import use_direct_resolvers
 from graph.documents import DocumentCache, PreparedDocumentExtension
 from graph.limits import OperationLimits
@@ -44,7 +52,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery, WatchQuery):
+class Query(ListingQuery, CategoryQuery, WatchQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(
@@ -64,14 +72,20 @@ class Query(ListingQuery, WatchQuery):
         return each(await product_resolvers.resolve_products(info, ids),  # type: ignore[return-value]
                     Product.from_model)
 
-    @strawberry.field(description="Any object by its id: product, variant or seller.")
+    @strawberry.field(description=(
+        "Any object by its id: product, variant or seller. Products and variants are "
+        "looked up (NOT_FOUND when the marketplace has none). A seller id "
+        "(`{channel}_shop_{sellerId}`) is answered from the id alone and not checked: no "
+        "marketplace API this server calls looks a shop up by id, so its `name` is the id "
+        "and its other fields are null; a product's `seller` has them all."))
     async def node(
         self, info: Info[Context, Any],
         id: Annotated[strawberry.ID, strawberry.argument(description="The object's id.")],
     ) -> Node | None:
         return node_from_model(await product_resolvers.resolve_node(info, id))
 
-    @strawberry.field(description="Objects by id, in the order asked (at most 100).")
+    @strawberry.field(description="Objects by id, in the order asked (at most 100); as "
+                                  "`node`, a seller id is answered from the id alone.")
     async def nodes(
         self, info: Info[Context, Any],
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="The ids.")],
@@ -121,6 +135,8 @@ class ProductGraphSchema(strawberry.federation.Schema):
                                        suggestions=True)
         #: Set by ``create_schema``: a schema built otherwise executes as strawberry's does.
         self.plain_path = False
+        #: Compiled operations of the plain path (graph/compiler.py); ``None``: off.
+        self.compiled: CompiledOperations | None = None
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: Any = None) -> None:
@@ -190,13 +206,35 @@ def representation_problem(representation: object) -> str | None:
     return None
 
 
+#: strawberry's scalars with a ``@specifiedBy`` URL, so a generated client knows their
+#: format instead of typing them ``Any``.
+SCALARS: dict[object, Any] = {
+    datetime.datetime: dataclasses.replace(
+        DateTimeDefinition,
+        description="An instant as an RFC 3339 date-time with its UTC offset, e.g. "
+                    "`2026-03-01T10:00:00+08:00`.",
+        specified_by_url="https://scalars.graphql.org/andimarek/date-time"),
+    decimal.Decimal: dataclasses.replace(
+        DecimalDefinition,
+        description="An exact decimal number as a string, e.g. `\"12.50\"`: never a "
+                    "float (the General Decimal Arithmetic to-scientific-string format).",
+        specified_by_url="https://speleotrove.com/decimal/daconvs.html#reftostr"),
+    Upload: dataclasses.replace(
+        UploadDefinition,
+        description="A file sent as a part of a GraphQL multipart request.",
+        specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec"),
+}
+
+
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
     built = ProductGraphSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                               types=list(ENTITIES),
+                               types=list(ENTITIES), scalar_overrides=SCALARS,
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
     built.plain_path = plain_path_applies(built)
+    if built.plain_path and compiled_execution_enabled():
+        built.compiled = CompiledOperations(built._schema, built.execution_context_class)
     return built
 
 

@@ -2,28 +2,39 @@
 
 ``ProductGraphQL`` adds, in this order:
 
-1. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
-   a multipart request (``searchByImage(image:)``) must carry a preflight header (CSRF)
-   and fit one image;
-2. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``): 504 REQUEST_TIMEOUT;
-3. batches: at most ``max_operations`` operations (1 = batching off), else 400
+1. the response media type from ``Accept`` (graph/http_media.py): 406 NOT_ACCEPTABLE;
+2. the body limit (``Content-Length`` first, then while reading): 413 REQUEST_TOO_LARGE;
+   the body deadline (``PRODUCTGRAPH_BODY_TIMEOUT``): 408 REQUEST_TIMEOUT and the
+   connection closed; a multipart request (``searchByImage(image:)``) must carry a
+   preflight header (CSRF) and fit one image;
+3. the request deadline (``PRODUCTGRAPH_REQUEST_TIMEOUT``), for slow execution: 504
+   REQUEST_TIMEOUT; it is also handed to the channels (``channels.http.call_deadline``),
+   which refuse a call with RATE_LIMITED and ``retryAfter`` at once when its budget slot
+   would come too late;
+4. the JSON itself (graph/request_body.py): bounded nesting and number length, strict
+   UTF-8, an object (or a batch of objects): 400 with INVALID_JSON, REQUEST_TOO_DEEP,
+   NUMBER_TOO_LONG, INVALID_ENCODING or BAD_REQUEST;
+5. batches: at most ``max_operations`` operations (1 = batching off), else 400
    TOO_MANY_OPERATIONS;
-4. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
+6. per operation: GET only where allowed (405), persisted queries (graph/persisted.py),
    the parse/limits/validation verdict of ``graph.documents.DocumentCache`` and the cost
    estimate, all before anything executes; the query is prepared and its operation
    selected once, and both go to the plain path (graph/plain_execution.py);
-5. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
+7. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
    error, and in production no "Did you mean" text and no internal error messages.
 
 A refusal is a ``graph.refusal.RequestRefused``: a JSON body ``{"errors": [{message,
-extensions: {code}}]}`` with its HTTP status. Syntax and validation errors keep the
-GraphQL-over-HTTP answer for ``application/json``: HTTP 200 with ``errors``, coded
-GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED.
+extensions: {code, requestId}}]}`` with its HTTP status. Syntax, validation and variable
+errors (GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED / BAD_USER_INPUT, with the
+request id) are answered as GraphQL over HTTP says for the negotiated media type: 200
+for ``application/json``, 400 for ``application/graphql-response+json``. Anything else
+that goes wrong is 500 INTERNAL_SERVER_ERROR, JSON, logged once with its traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from pathlib import Path
@@ -43,24 +54,45 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, MULTIPART_SU
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from channels.http import call_deadline
 from graph.documents import DocumentCache
+from graph.http_media import GRAPHQL_RESPONSE_JSON, NEGOTIATED, negotiate
 from graph.limits import actual_cost, check_cost, requested_cost
 from graph.metrics import observe_operation
 from graph.observability import current_stats
 from graph.persisted import PersistedQueries
 from graph.plain_execution import PreparedOperation, execute_plain
 from graph.refusal import RequestRefused, refusal_response
+from graph.request_body import check_request_shape, decode_request_json
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
 from resolvers.listings import MAX_IMAGE_BYTES
+from resolvers.localization import Localization
+
+log = logging.getLogger("productgraph.serving")
+#: The results (by id) of this request that failed before execution (scope state).
+_NOT_EXECUTED = "productgraph.not_executed"
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+               406: "NOT_ACCEPTABLE", 411: "LENGTH_REQUIRED", 413: "REQUEST_TOO_LARGE",
+               415: "UNSUPPORTED_MEDIA_TYPE"}
+#: The GraphiQL page loads only its own files (graph/static/, no inline script), talks only
+#: to this server, and is never framed (clickjacking: it holds the API key headers).
+#: Styles may be inline: GraphiQL and React set them as attributes.
+GRAPHIQL_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "font-src 'self' data:; connect-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'; "
+                               "object-src 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 #: Headers a cross-site HTML form cannot send; one must accompany a multipart request.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: One image plus the operations and map fields.
@@ -72,11 +104,16 @@ def strip_suggestions(message: str) -> str:
     return _SUGGESTION.sub("", message)
 
 
-def with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+def with_extensions(error: GraphQLError, message: str | None = None,
+                    **extensions: Any) -> GraphQLError:
     return GraphQLError(message if message is not None else error.message,
                         nodes=error.nodes, source=error.source, positions=error.positions,
                         path=error.path, original_error=error.original_error,
-                        extensions={**(error.extensions or {}), "code": code})
+                        extensions={**(error.extensions or {}), **extensions})
+
+
+def with_code(error: GraphQLError, code: str, message: str | None = None) -> GraphQLError:
+    return with_extensions(error, message, code=code)
 
 
 def finish_error(error: GraphQLError, *, production: bool) -> GraphQLError:
@@ -99,6 +136,9 @@ class ProductGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with productgraph's per-request context, operation limits,
     modes and persisted queries."""
 
+    #: The process's translations and rates (graph/app.py); None: the defaults.
+    localization: Localization | None = None
+
     def __init__(self, schema: Schema, fetcher: ProductFetcher, settings: Settings,
                  persisted: PersistedQueries | None = None) -> None:
         serving = settings.serving
@@ -111,6 +151,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         self.production = production
         self.suggestions = not production
         self.request_timeout_s = serving.request_timeout_s
+        self.body_timeout_s = serving.body_timeout_s
         self.persisted = persisted if persisted is not None else PersistedQueries()
         self.documents = DocumentCache(
             schema._schema, serving.limits, suggestions=self.suggestions,
@@ -137,7 +178,19 @@ class ProductGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         response: Response
+        media_type = self._negotiate(scope)
+        scope.setdefault("state", {})[NEGOTIATED] = media_type or "application/json"
+        # The channels refuse at once (RATE_LIMITED + retryAfter) a call whose budget slot
+        # would come too late for this request, instead of waiting into its timeout; a
+        # margin is left to build the answer.
+        deadline = call_deadline.set(
+            time.monotonic() + self.request_timeout_s - min(1.0, 0.1 * self.request_timeout_s))
         try:
+            if media_type is None:
+                raise RequestRefused(
+                    406, "NOT_ACCEPTABLE", "Accept allows neither application/json nor "
+                    f"{GRAPHQL_RESPONSE_JSON}, the media types GraphQL over HTTP answers "
+                    "with.")
             limited = self._limited_receive(scope, receive)
             async with asyncio.timeout(self.request_timeout_s):
                 try:
@@ -147,18 +200,32 @@ class ProductGraphQL(GraphQL[Context, None]):
                                          _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
                                          exc.reason) from None
         except RequestRefused as refusal:
-            response = self._refuse(refusal)
+            response = self._refuse(scope, refusal)
         except TimeoutError:
-            response = self._refuse(RequestRefused(
+            response = self._refuse(scope, RequestRefused(
                 504, "REQUEST_TIMEOUT",
                 f"The request did not finish within {self.request_timeout_s:g} s."))
+        except Exception:  # a bug: coded, logged once, never a plain-text 500
+            stats = current_stats()
+            log.exception("request %s failed", stats.request_id if stats else "-")
+            response = self._refuse(scope, RequestRefused(
+                500, "INTERNAL_SERVER_ERROR", "Internal server error"))
+        finally:
+            call_deadline.reset(deadline)
         await response(scope, receive, send)
 
-    def _refuse(self, refusal: RequestRefused) -> Response:
+    def _negotiate(self, scope: Scope) -> str | None:
+        headers = dict(scope.get("headers", []))
+        accept = headers.get(b"accept")
+        # GET with ``Accept: text/html`` and no operation is GraphiQL's page.
+        return negotiate(accept.decode("latin-1") if accept is not None else None,
+                         html_ok=scope.get("method") == "GET")
+
+    def _refuse(self, scope: Scope, refusal: RequestRefused) -> Response:
         stats = current_stats()
         if stats is not None:
             stats.error_codes.append(refusal.code)
-        return refusal_response(refusal)
+        return refusal_response(refusal, media_type=scope["state"][NEGOTIATED])
 
     def body_limit(self, scope: Scope) -> int:
         for name, value in scope.get("headers", []):
@@ -179,17 +246,60 @@ class ProductGraphQL(GraphQL[Context, None]):
                 if declared > limit:
                     raise too_large
         received = 0
+        body_done = False
+        loop = asyncio.get_running_loop()
+        body_deadline = loop.time() + self.body_timeout_s
 
         async def limited() -> Any:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(body_deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestRefused(
+                    408, "REQUEST_TIMEOUT",
+                    f"The request body did not arrive within {self.body_timeout_s:g} s.",
+                    {"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise too_large
+                body_done = not message.get("more_body", False)
             return message
 
         return limited
+
+    # -- the request's JSON ------------------------------------------------------------
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every JSON a request carries (the body, multipart ``operations`` and ``map``,
+        GET ``variables``/``extensions``) is an object, or a batch of objects."""
+        value = decode_request_json(data)
+        check_request_shape(value)
+        return value
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        params = dict(params)
+        for name in ("variables", "extensions"):
+            if params.get(name) == "null":
+                params[name] = None
+        return super().parse_query_params(params)
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = request.scope.get("state", {}).get(NEGOTIATED)
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+        return response
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """CSRF and size guard for multipart. ``multipart/form-data`` is a "simple" content
@@ -229,7 +339,7 @@ class ProductGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         page = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")
         static = request.scope.get("root_path", "") + STATIC_PATH
-        return HTMLResponse(page.replace("{{STATIC}}", static))
+        return HTMLResponse(page.replace("{{STATIC}}", static), headers=GRAPHIQL_HEADERS)
 
     # -- operations --------------------------------------------------------------------
 
@@ -245,9 +355,12 @@ class ProductGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(fetcher=self.fetcher, registry=self.fetcher.registry,
-                       max_ids=self.max_ids, request=request, response=response,
-                       watch=self.watch)
+        context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
+                          max_ids=self.max_ids, request=request, response=response,
+                          watch=self.watch)
+        if self.localization is not None:  # set by graph/app.py from the settings
+            context.localization = self.localization
+        return context
 
     async def on_ws_connect(self, context: Context) -> Any:
         """With API keys configured a WebSocket presents one: in the ``connection_init``
@@ -289,8 +402,8 @@ class ProductGraphQL(GraphQL[Context, None]):
         except GraphQLSyntaxError as exc:
             # Answered here, strawberry never sees it: counted here.
             observe_operation(time.perf_counter() - started, [exc], None)
-            return self._finish(ExecutionResult(
-                data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None)
+            return self._request_error(request, sub_response, self._finish(ExecutionResult(
+                data=None, errors=[with_code(exc, "GRAPHQL_PARSE_FAILED")]), None))
         operation = PreparedOperation.select(query, prepared.document,
                                              request_data.operation_name)
         requested = requested_cost(prepared.document, operation.operation,
@@ -298,10 +411,10 @@ class ProductGraphQL(GraphQL[Context, None]):
         check_cost(requested, self.limits)
         if prepared.errors:
             observe_operation(time.perf_counter() - started, prepared.errors, None)
-            return self._finish(ExecutionResult(
+            return self._request_error(request, sub_response, self._finish(ExecutionResult(
                 data=None,
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
-                None)
+                None))
 
         selected = operation.operation
         name = selected.name.value if selected and selected.name else None
@@ -314,6 +427,24 @@ class ProductGraphQL(GraphQL[Context, None]):
                                          root_value, request_data)
             result = self._finish(result, requested)
             end_operation_span(span, result)
+        if result.data is None and result.errors \
+                and all(error.path is None for error in result.errors):
+            # Nothing executed: the variables did not coerce.
+            return self._request_error(request, sub_response, result)
+        return result
+
+    def _request_error(self, request: Request, sub_response: Any,
+                       result: ExecutionResult) -> ExecutionResult:
+        """A request that failed before execution started: its errors carry the request
+        id, and with ``application/graphql-response+json`` the status is 400 and the body
+        has no ``data`` entry (``application/json`` keeps ``"data": null``)."""
+        stats = current_stats()
+        if stats is not None:
+            result.errors = [with_extensions(e, requestId=stats.request_id)
+                             for e in result.errors or ()]
+        if getattr(sub_response, "media_type", None) == GRAPHQL_RESPONSE_JSON:
+            sub_response.status_code = 400
+            request.scope["state"].setdefault(_NOT_EXECUTED, set()).add(id(result))
         return result
 
     async def _execute(self, method: HTTPMethod, operation: PreparedOperation, context: Context,
@@ -355,6 +486,8 @@ class ProductGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> Any:
         data = await super().process_result(request, result)
+        if id(result) in request.scope.get("state", {}).get(_NOT_EXECUTED, ()):
+            data.pop("data", None)
         if not self.suggestions:  # the last word: nothing names a schema member by guess
             for error in data.get("errors") or ():
                 if isinstance(error, dict):

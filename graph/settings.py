@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from channels import alibaba, top, weidian
 from channels.http import DEFAULT_TIMEOUT_S
@@ -19,6 +19,9 @@ from graph.limits import OperationLimits
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
 from resolvers.storage import DEFAULT_DATABASE_URL, async_url
 from resolvers.watch.config import WatchSettings
+
+if TYPE_CHECKING:
+    from graph.localization import LocalizationSettings
 
 
 class Secret:
@@ -165,6 +168,36 @@ def default_upstream_deadline(timeout_s: float) -> float:
     return min(2 * timeout_s, max(timeout_s, UPSTREAM_DEADLINE_CAP_S))
 
 
+#: The prefix of each upstream's ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT`` and
+#: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE`` (the prefix of its ``…_QPS``).
+BUDGET_PREFIXES: dict[str, str] = {
+    "top": "TAOBAO", "alibaba": "1688", "alibaba-aggregator": "1688",
+    "weidian": "WEIDIAN", "standard": "STANDARD",
+}
+
+
+@dataclass(frozen=True)
+class BudgetSettings:
+    """How one upstream's budget is shared out (``channels.policy.UpstreamPolicy``)."""
+
+    #: ``PRODUCTGRAPH_<PREFIX>_QUEUE_LIMIT``: the most calls one process lets wait for a
+    #: budget slot; ``None``: qps × the upstream deadline.
+    queue_limit: int | None = None
+    #: ``PRODUCTGRAPH_<PREFIX>_QPS_FALLBACK_SHARE``: the share of the QPS one process keeps
+    #: while Redis is unreachable; ``None``: 0.25.
+    fallback_share: float | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment, prefix: str) -> BudgetSettings:
+        share = env.positive(f"{prefix}_QPS_FALLBACK_SHARE", None)
+        if share is not None and share > 1:
+            raise SettingsError(
+                f"PRODUCTGRAPH_{prefix}_QPS_FALLBACK_SHARE must be at most 1, got {share:g}")
+        raw_limit = env.text(f"{prefix}_QUEUE_LIMIT")
+        limit = env.count(f"{prefix}_QUEUE_LIMIT", 0, zero=True) if raw_limit else None
+        return cls(queue_limit=limit, fallback_share=share)
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -183,6 +216,13 @@ class Settings:
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
+    #: Per ``BUDGET_PREFIXES`` prefix; a prefix not here has the defaults.
+    budgets: Mapping[str, BudgetSettings] = field(default_factory=dict)
+
+    def budget(self, upstream: str) -> BudgetSettings:
+        return self.budgets.get(BUDGET_PREFIXES.get(upstream, ""), BudgetSettings())
+    #: Translation providers, glossary and currency rates (graph/localization.py).
+    localization: LocalizationSettings = field(default_factory=lambda: _localization())
     watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
@@ -224,6 +264,9 @@ class Settings:
             standard=standard,
             cache=_cache_settings(env),
             serving=_serving_settings(env),
+            budgets={prefix: BudgetSettings.from_env(env, prefix)
+                     for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
+            localization=_localization(env),
             watch=_watch_settings(env),
         )
 
@@ -295,6 +338,13 @@ class Environment:
         return tuple(item.strip() for item in self.text(name).split(",") if item.strip())
 
 
+def _localization(env: Environment | None = None) -> LocalizationSettings:
+    # Imported here: graph/localization.py reads its variables through ``Environment``.
+    from graph.localization import LocalizationSettings
+
+    return LocalizationSettings() if env is None else LocalizationSettings.from_env(env)
+
+
 def _cache_settings(env: Environment) -> CacheSettings:
     url = env.text("CACHE_URL")
     if url and "://" not in url and url.lower() not in ("off", "none", "disabled"):
@@ -323,8 +373,16 @@ def _cache_settings(env: Environment) -> CacheSettings:
     if not_found < 0:
         raise SettingsError(
             f"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND must be 0 or more, got {raw_nf!r}")
+    search_ttl = env.positive("CACHE_TTL_SEARCH", CacheSettings.search_ttl_s)
+    search_age = env.positive("CACHE_MAX_AGE_SEARCH",
+                              max(search_ttl, CacheSettings.search_max_age_s))
+    if search_age < search_ttl:
+        raise SettingsError(
+            f"PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH ({search_age:g} s) must be at least "
+            f"PRODUCTGRAPH_CACHE_TTL_SEARCH ({search_ttl:g} s)")
     return CacheSettings(
         url=url, ttl_s=ttl, max_age_s=max_age, not_found_ttl_s=not_found,
+        search_ttl_s=search_ttl, search_max_age_s=search_age,
         max_entries=env.count("CACHE_MAX_ENTRIES", CacheSettings.max_entries),
         timeout_s=env.positive("CACHE_TIMEOUT_MS", CacheSettings.timeout_s * 1000) / 1000)
 
@@ -349,7 +407,13 @@ class ServingSettings:
     persisted_queries_manifest: str = ""
     persisted_queries_cache_size: int = 10_000
     request_timeout_s: float = 30.0
+    #: The request line and headers must arrive within this (graph/http_protocol.py).
+    header_timeout_s: float = 10.0
+    #: The body must arrive within this from the request's start: 408 (graph/serving.py).
+    body_timeout_s: float = 10.0
     shutdown_timeout_s: float = 30.0
+    #: Signs listing cursors (resolvers/cursors.py); empty: a random key per process.
+    cursor_secret: Secret = field(default_factory=lambda: Secret(""))
 
     def switch(self, name: str, production: bool) -> bool:
         """``introspection``, ``graphiql`` or ``allow_get`` as it applies in this mode."""
@@ -387,6 +451,9 @@ def _serving_settings(env: Environment) -> ServingSettings:
         persisted_queries_manifest=manifest,
         persisted_queries_cache_size=env.count("PERSISTED_QUERIES_CACHE_SIZE", 10_000),
         request_timeout_s=env.positive("REQUEST_TIMEOUT", 30.0),
+        header_timeout_s=env.positive("HEADER_TIMEOUT", 10.0),
+        body_timeout_s=env.positive("BODY_TIMEOUT", 10.0),
+        cursor_secret=Secret(env.text("CURSOR_SECRET")),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
     )
 

@@ -25,8 +25,10 @@ from channels.variants import (
     variant_by_selected_options,
 )
 from graph import watch_types
+from graph.localized import ProductTranslation, VariantTranslation, parse_language
 from graph.values import (
     Attribute,
+    BusinessGroup,
     Category,
     Channel,
     Customization,
@@ -38,6 +40,7 @@ from graph.values import (
     PriceTier,
     ProductCondition,
     ProductPrice,
+    ProductSaleType,
     ProductStatus,
     ProductType,
     SelectedOption,
@@ -134,6 +137,12 @@ class Variant(Node):
     def price(self) -> ProductPrice:
         return ProductPrice.from_model(self.record.price)
 
+    @strawberry.field(description="The variant's texts (its options) in `language`.")
+    def translation(self, language: Annotated[str, strawberry.argument(
+            description="A BCP 47 language tag, e.g. \"en\".")]) -> VariantTranslation | None:
+        return VariantTranslation(product=self.product, variant=self.record,
+                                  language=parse_language(language))
+
     @strawberry.field(description="Quantity tiers for this variant (1688); empty when the "
                                   "price does not depend on quantity.")
     def price_tiers(self) -> list[PriceTier]:
@@ -165,11 +174,31 @@ class Variant(Node):
     def available_for_sale(self) -> bool:
         return is_available(self.record)
 
-    @strawberry.field(description="The variant's own image (usually its colour's photo).")
+    @strawberry.field(description="The variant's own image (usually its colour's photo): "
+                                  "the same image, with the same position, as its entry in "
+                                  "`Product.images`.")
     def image(self) -> Image | None:
+        if self.record.image_entry is not None:
+            return Image.from_model(self.record.image_entry)
         if not self.record.image:
             return None
-        return Image(url=self.record.image, kind=model.ImageKind.VARIANT, position=0)
+        media = self.product.media
+        found = next((i for i in media.images if i.url == self.record.image), None) \
+            if media else None
+        return Image.from_model(found or model.Image(url=self.record.image,
+                                                     kind=model.ImageKind.VARIANT, position=0))
+
+    @strawberry.field(description="The suggested retail price of this variant (1688 "
+                                  "`retailPrice`, 建议零售价): what the supplier suggests "
+                                  "reselling at, not a price before promotion; null on "
+                                  "other channels.")
+    def suggested_retail_price(self) -> Money | None:
+        return maybe(Money.from_model, self.record.suggested_retail_price)
+
+    @strawberry.field(description="The variant's product code (1688 `skuCode`); null on "
+                                  "other channels.")
+    def sku_code(self) -> str | None:
+        return self.record.sku_code
 
     @strawberry.field(description="The variant's barcode, when the seller set one.")
     def barcode(self) -> str | None:
@@ -217,9 +246,10 @@ class CatalogProduct:
     def name(self) -> str:
         return self.record.name
 
-    @strawberry.field(description="The leaf category.")
+    @strawberry.field(description="The leaf category (`cid`, `cat_name`).")
     def category(self) -> Category | None:
-        return maybe(Category.from_model, self.record.category)
+        category = self.record.category
+        return Category.from_model(category, model.Channel.TMALL) if category else None
 
     @strawberry.field(description="Key properties that identify the product (brand, model).")
     def key_properties(self) -> list[Attribute]:
@@ -241,9 +271,25 @@ class CatalogProduct:
     def images(self) -> list[Image]:
         return [Image.from_model(i) for i in self.record.images]
 
-    @strawberry.field(description="Images of property values (e.g. each colour).")
+    @strawberry.field(description="Images of property values (`product_prop_imgs`), each "
+                                  "with the option value it shows (`option`, from its "
+                                  "`props`); an image also in `images` keeps its position.")
     def property_images(self) -> list[Image]:
         return [Image.from_model(i) for i in self.record.property_images]
+
+    @strawberry.field(description="The catalog product's description (`desc`).")
+    def description(self) -> str | None:
+        return self.record.description
+
+    @strawberry.field(description="When the catalog product was created (`created`, ISO "
+                                  "8601 with offset).")
+    def created_at(self) -> datetime | None:
+        return self.record.created_at
+
+    @strawberry.field(description="When the catalog product was last modified (`modified`, "
+                                  "ISO 8601 with offset).")
+    def updated_at(self) -> datetime | None:
+        return self.record.updated_at
 
     @strawberry.field(description="The catalog status as the marketplace reports it.")
     def status(self) -> str | None:
@@ -296,6 +342,16 @@ class Product(Node):
     @strawberry.field(description="The product's title.")
     def title(self) -> LocalizedText:
         return LocalizedText.from_model(self._core().title)
+
+    @strawberry.field(description="The product's texts — title, description, options, "
+                                  "attributes, category, seller — in `language`, each with "
+                                  "where its translation came from. Only what is selected "
+                                  "is translated. Null, with BAD_USER_INPUT, for a `language` "
+                                  "that is not a BCP 47 tag.")
+    def translation(self, language: Annotated[str, strawberry.argument(
+            description="A BCP 47 language tag, e.g. \"en\" or \"en-US\".")]
+                    ) -> ProductTranslation | None:
+        return ProductTranslation(record=self.record, language=parse_language(language))
 
     @strawberry.field(description="The long description as HTML; fetched only when selected.")
     def description(self) -> str | None:
@@ -459,9 +515,12 @@ class Product(Node):
     def shipping(self) -> Shipping | None:
         return maybe(Shipping.from_model, self._core().shipping)
 
-    @strawberry.field(description="The marketplace category.")
+    @strawberry.field(description="The marketplace category (Taobao/Tmall `cid`, named "
+                                  "through the category tree when `name`/`path` are "
+                                  "selected; 1688 `categoryID`/`categoryName`).")
     def category(self) -> Category | None:
-        return maybe(Category.from_model, self._core().category)
+        category = self._core().category
+        return Category.from_model(category, self.record.channel) if category else None
 
     @strawberry.field(description="The declared brand.")
     def brand(self) -> str | None:
@@ -482,6 +541,73 @@ class Product(Node):
     @strawberry.field(description="The Tmall catalog product (SPU) this item is listed against.")
     def catalog_product(self) -> CatalogProduct | None:
         return maybe(CatalogProduct.from_model, self.record.catalog)
+
+    @strawberry.field(description="1688 `referencePrice`: the supplier's reference price "
+                                  "range (a single price has min = max). Not a price before "
+                                  "promotion. Null when absent, on request (面议) and on "
+                                  "other channels.")
+    def reference_price_range(self) -> MoneyRange | None:
+        core = self._core()
+        low, high = core.reference_price_min, core.reference_price_max
+        if low is None or high is None:
+            return None
+        return MoneyRange.from_model(low, high)
+
+    @strawberry.field(description="The suggested retail price (1688 `saleInfo.retailprice`, "
+                                  "建议零售价): what the supplier suggests reselling at, not a "
+                                  "price before promotion; null on other channels.")
+    def suggested_retail_price(self) -> Money | None:
+        return maybe(Money.from_model, self._core().suggested_retail_price)
+
+    @strawberry.field(description="What one batch is called when sold by the batch, e.g. "
+                                  "\"手\" for 1 手 = `batchNumber` 件 (1688 "
+                                  "`saleInfo.sellunit`); null elsewhere.")
+    def sell_unit(self) -> str | None:
+        return self._core().sell_unit
+
+    @strawberry.field(description="Whether the offer can be ordered online (1688 "
+                                  "`saleInfo.supportOnlineTrade`); null on other channels.")
+    def online_trade_supported(self) -> bool | None:
+        return self._core().online_trade_supported
+
+    @strawberry.federation.field(tags=["reseller"],
+                                 description="The 1688 businesses the offer takes part in or "
+                                 "not (`bizGroupInfos`: dropship, consign, micro-supply…); "
+                                 "null on other channels.")
+    def business_groups(self) -> list[BusinessGroup] | None:
+        groups = self._core().business_groups
+        return None if groups is None else [BusinessGroup.from_model(g) for g in groups]
+
+    @strawberry.field(description="The seller's own code for the product (Taobao/Tmall "
+                                  "`outer_id`, 1688 `productCargoNumber` 货号, Weidian "
+                                  "`merchant_code`).")
+    def outer_id(self) -> str | None:
+        return self._core().outer_id
+
+    @strawberry.field(description="Fixed price or auction (Taobao/Tmall Item `type`); null on "
+                                  "other channels.")
+    def sale_type(self) -> ProductSaleType | None:  # type: ignore[valid-type]
+        return self._core().sale_type
+
+    @strawberry.field(description="When the listing comes (or came) off sale (Taobao/Tmall "
+                                  "`delist_time`, ISO 8601 with offset); null elsewhere.")
+    def delisting_at(self) -> datetime | None:
+        return self._core().delisting_at
+
+    @strawberry.field(description="Whether the seller issues invoices (Taobao/Tmall "
+                                  "`has_invoice`); null on other channels.")
+    def has_invoice(self) -> bool | None:
+        return self._core().has_invoice
+
+    @strawberry.field(description="Whether the item comes with a warranty (Taobao/Tmall "
+                                  "`has_warranty`); null on other channels.")
+    def has_warranty(self) -> bool | None:
+        return self._core().has_warranty
+
+    @strawberry.field(description="The selling-point line (Tmall `sell_point`); null where "
+                                  "the seller set none and on other channels.")
+    def sell_point(self) -> str | None:
+        return self._core().sell_point
 
     @strawberry.field(description="When the product was listed (ISO 8601 with offset).")
     def listed_at(self) -> datetime | None:

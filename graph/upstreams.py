@@ -23,6 +23,7 @@ from channels.top import TopAdapter
 from channels.weidian import WeidianAdapter
 from graph.settings import (
     Alibaba1688Settings,
+    BudgetSettings,
     Environment,
     Settings,
     TaobaoSettings,
@@ -80,10 +81,16 @@ def overlaid(current: ChannelSettings, environment: dict[str, str]) -> ChannelSe
 
 
 def upstream_policy(qps: float | None, upstream: str, *, sandboxed: bool,
-                    deadline_s: float | None = None) -> UpstreamPolicy:
-    """The upstream's default policy with the configured QPS (``PRODUCTGRAPH_<CHANNEL>_QPS``)
-    and whole-call deadline (``PRODUCTGRAPH_UPSTREAM_DEADLINE``)."""
+                    deadline_s: float | None = None,
+                    budget: BudgetSettings | None = None) -> UpstreamPolicy:
+    """The upstream's default policy with the configured QPS (``PRODUCTGRAPH_<CHANNEL>_QPS``),
+    whole-call deadline (``PRODUCTGRAPH_UPSTREAM_DEADLINE``), queue limit and Redis-fallback
+    share (``PRODUCTGRAPH_<CHANNEL>_QUEUE_LIMIT``, ``…_QPS_FALLBACK_SHARE``)."""
     policy = default_policy(upstream)
+    if budget is not None and budget.queue_limit is not None:
+        policy = dataclasses.replace(policy, queue_limit=budget.queue_limit)
+    if budget is not None and budget.fallback_share is not None:
+        policy = dataclasses.replace(policy, fallback_share=budget.fallback_share)
     if qps is None and sandboxed:
         qps = SANDBOX_QPS
     if qps is not None:
@@ -124,7 +131,8 @@ def build_registry(settings: Settings,
     deadline = settings.upstream_call_deadline_s
 
     def policy_of(qps: float | None, upstream: str, *, sandboxed: bool) -> UpstreamPolicy:
-        return upstream_policy(qps, upstream, sandboxed=sandboxed, deadline_s=deadline)
+        return upstream_policy(qps, upstream, sandboxed=sandboxed, deadline_s=deadline,
+                               budget=settings.budget(upstream))
 
     adapters: list[ChannelAdapter] = []
 

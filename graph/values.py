@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.types import Info
 
 from channels import model
+from channels.errors import CapabilityNotSupported
+from channels.rates import Conversion, RateUnavailable, bundled_currencies
+from resolvers.context import Context
+from resolvers.errors import UserInputError, to_graphql_error
 
 M = TypeVar("M")
 T = TypeVar("T")
@@ -41,11 +47,47 @@ ProductStatus = strawberry.enum(model.ProductStatus, name="ProductStatus",
                                 description="Where a listing is in its life cycle.")
 ProductType = strawberry.enum(model.ProductType, name="ProductType",
                               description="How an offer is sold.")
+ProductSaleType = strawberry.enum(
+    model.SaleType, name="ProductSaleType",
+    description="How a Taobao/Tmall item is sold (TOP Item `type`: `fixed` 一口价, "
+                "`auction` 拍卖).")
+FreightPayer = strawberry.enum(model.FreightPayer, name="FreightPayer",
+                               description="Who pays the domestic freight.")
 
 
-@strawberry.enum(description="ISO 4217 currency code.")
-class CurrencyCode(enum.Enum):
-    CNY = "CNY"
+# Generated from the bundled ECB table's currencies (stable: sorted, CNY — the marketplaces'
+# currency and every amount's source — first), so every code listed has a rate.
+_CurrencyCodes = enum.Enum(  # type: ignore[misc]
+    "CurrencyCode", {code: code for code in bundled_currencies()})
+CurrencyCode: Any = strawberry.enum(
+    _CurrencyCodes,
+    name="CurrencyCode",
+    description="ISO 4217 currency code: CNY, and every currency with an ECB reference rate.",
+)
+
+
+@strawberry.type(description="A CNY amount converted into another currency at a dated "
+                             "reference rate.")
+class ConvertedMoney:
+    amount: Decimal = strawberry.field(
+        description="The converted amount in the currency's ISO 4217 minor units (JPY "
+                    "whole yen, USD cents), rounded half up from `sourceAmount × rate`.")
+    currency_code: CurrencyCode = strawberry.field(
+        description="The currency of `amount`.")
+    rate: Decimal = strawberry.field(
+        description="Units of `currencyCode` per unit of the source currency (10 "
+                    "significant digits).")
+    rate_date: date = strawberry.field(description="The day the rate is the reference of.")
+    rate_source: str = strawberry.field(
+        description="Who published the rate (\"ECB\": the European Central Bank's euro "
+                    "reference rates, crossed through the euro).")
+    source_amount: Decimal = strawberry.field(description="The amount converted (CNY).")
+
+    @classmethod
+    def from_model(cls, conversion: Conversion) -> ConvertedMoney:
+        return cls(amount=conversion.amount, currency_code=CurrencyCode[conversion.currency],
+                   rate=conversion.rate, rate_date=conversion.rate_date,
+                   rate_source=conversion.rate_source, source_amount=conversion.source_amount)
 
 
 # Federation: `@shareable` marks value types (no key, no identity) that another subgraph —
@@ -62,7 +104,23 @@ class Money:
     amount: Decimal = strawberry.field(
         description="The amount as a decimal string with two places, e.g. \"59.00\"."
     )
-    currency_code: CurrencyCode = strawberry.field(description="The currency of `amount`.")
+    currency_code: CurrencyCode = strawberry.field(
+        description="The currency of `amount`.")
+
+    @strawberry.field(description="The amount in another currency, at the latest reference "
+                                  "rate, with the rate, its date and its source; `amount` "
+                                  "stays the CNY source.")
+    def converted(
+        self, info: Info[Any, Any],
+        to: Annotated[CurrencyCode, strawberry.argument(
+            description="The currency to convert into, e.g. USD.")],
+    ) -> ConvertedMoney:
+        try:
+            return ConvertedMoney.from_model(info.context.localization.rates.table.convert(
+                self.amount, to.value, source=self.currency_code.value))
+        except RateUnavailable as exc:
+            raise UserInputError(f"no rate to convert into {to.value}: {exc}",
+                                 argument="to") from exc
 
     @classmethod
     def from_model(cls, amount: Decimal) -> Money:
@@ -82,21 +140,28 @@ class MoneyRange:
 
 
 @strawberry.type(
-    description="A product's or variant's price: the list price, what the buyer is shown, "
-    "and a promotion. Show `promotion` when present, else `display`."
+    description="A product's or variant's price, one meaning on every channel: `original` "
+    "before promotions, `display` as shown, `promotion` only when one runs. Show "
+    "`promotion` when present, else `display`; a discount exists only where `promotion` "
+    "is below `display`. Suggested retail prices and 1688 reference ranges are not here: "
+    "see `Product.suggestedRetailPrice` and `Product.referencePriceRange`."
 )
 class ProductPrice:
-    original: Money | None = strawberry.field(
-        description="The list price before promotions, when the marketplace gives one."
+    original: Money = strawberry.field(
+        description="The catalogue price before promotions; equal to `display` where the "
+        "marketplace shows no separate list price. Taobao/Tmall: the item's (or SKU's) "
+        "`price`. 1688: the quoted price (ProductInfo has no pre-promotion price). "
+        "Weidian and aggregators: the standard model's `original_amount`."
     )
     display: Money = strawberry.field(description="The unit price the buyer is shown.")
     promotion: Money | None = strawberry.field(
-        description="The promotional unit price, when a promotion runs."
+        description="The promotional unit price, only when a promotion runs and it is below "
+        "`display` (Taobao/Tmall `promotion_price`; 1688 SKU `promotionPrice`); else null."
     )
 
     @classmethod
     def from_model(cls, trio: model.PriceTrio) -> ProductPrice:
-        return cls(original=maybe(Money.from_model, trio.original),
+        return cls(original=Money.from_model(trio.before_promotion),
                    display=Money.from_model(trio.display),
                    promotion=maybe(Money.from_model, trio.promotion))
 
@@ -120,11 +185,22 @@ class LocalizedText:
 class Image:
     url: str = strawberry.field(description="Absolute URL of the image on the marketplace CDN.")
     kind: ImageKind = strawberry.field(description="What the image shows.")  # type: ignore[valid-type]
-    position: int = strawberry.field(description="Order among the product's images, from 0.")
+    position: int = strawberry.field(
+        description="Order among the product's images, from 0 and without gaps over main, "
+        "gallery and variant images; the same image has the same position wherever it "
+        "appears (`Product.images`, `Variant.image`)."
+    )
+    option: SelectedOption | None = strawberry.field(
+        description="For a property image: the option value it shows, e.g. 颜色 = 白色 "
+        "(Taobao/Tmall `prop_imgs[].properties`, Tmall catalog "
+        "`product_prop_imgs[].props`, 1688 the SKU attribute with `skuImageUrl`); null "
+        "for other images."
+    )
 
     @classmethod
     def from_model(cls, image: model.Image) -> Image:
-        return cls(url=image.url, kind=image.kind, position=image.position)
+        return cls(url=image.url, kind=image.kind, position=image.position,
+                   option=maybe(SelectedOption.from_model, image.option))
 
 
 @strawberry.type(description="A video of a product.")
@@ -145,11 +221,19 @@ class Video:
 class Attribute:
     name: LocalizedText = strawberry.field(description="The specification's name.")
     value: LocalizedText = strawberry.field(description="The specification's value.")
+    name_id: strawberry.ID | None = strawberry.field(
+        description="The marketplace's id of the name (Taobao/Tmall property `pid`, 1688 "
+        "`attributeID`); null where the marketplace gives none (Weidian).")
+    value_id: strawberry.ID | None = strawberry.field(
+        description="The marketplace's id of the value (Taobao/Tmall `vid`, 1688 "
+        "`valueID`); null where the marketplace gives none.")
 
     @classmethod
     def from_model(cls, attribute: model.Attribute) -> Attribute:
         return cls(name=LocalizedText.from_model(attribute.name),
-                   value=LocalizedText.from_model(attribute.value))
+                   value=LocalizedText.from_model(attribute.value),
+                   name_id=maybe(strawberry.ID, attribute.name_id),
+                   value_id=maybe(strawberry.ID, attribute.value_id))
 
 
 @strawberry.type(description="One option a variant has, e.g. colour = White.")
@@ -206,6 +290,12 @@ class Shipping:
     freight_template_id: str | None = strawberry.field(
         description="The seller's freight template, for freight estimates."
     )
+    handling_days: int | None = strawberry.field(
+        description="Days the seller needs before shipping (1688 `shippingInfo.handlingTime`, "
+        "备货期); null on other channels.")
+    freight_payer: FreightPayer | None = strawberry.field(  # type: ignore[valid-type]
+        description="Who pays the domestic freight (Taobao/Tmall `freight_payer`); null on "
+        "other channels.")
 
     @classmethod
     def from_model(cls, value: model.Shipping) -> Shipping:
@@ -214,19 +304,97 @@ class Shipping:
                    express_fee=maybe(Money.from_model, value.express_fee),
                    ems_fee=maybe(Money.from_model, value.ems_fee),
                    unit_weight_kg=value.unit_weight_kg,
-                   freight_template_id=value.freight_template_id)
+                   freight_template_id=value.freight_template_id,
+                   handling_days=value.handling_days, freight_payer=value.freight_payer)
 
 
-@strawberry.type(description="A marketplace category.")
+@strawberry.type(description="A marketplace category. Taobao/Tmall items carry only the "
+                             "category id; `name`, `path`, `parentId` and `isLeaf` are then "
+                             "looked up (`taobao.itemcats.get`, cached for a day) only when "
+                             "selected.")
 class Category:
-    id: strawberry.ID = strawberry.field(description="The marketplace's category id.")
-    name: str | None = strawberry.field(description="The category's name.")
-    path: list[str] | None = strawberry.field(description="Names from the root to this category.")
+    record: strawberry.Private[model.Category]
+    channel: strawberry.Private[model.Channel]
 
     @classmethod
-    def from_model(cls, value: model.Category) -> Category:
-        return cls(id=strawberry.ID(value.id), name=value.name,
-                   path=list(value.path) if value.path is not None else None)
+    def from_model(cls, value: model.Category, channel: model.Channel) -> Category:
+        return cls(record=value, channel=channel)
+
+    @strawberry.field(description="The marketplace's category id (Taobao/Tmall `cid`, 1688 "
+                                  "`categoryID`; the aggregator's `raw_category`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field(description="The category's name: Taobao/Tmall from "
+                                  "`taobao.itemcats.get`, 1688 `categoryName`, the "
+                                  "aggregator's `raw_category` when it is a name.")
+    async def name(self, info: Info[Context, Any]) -> str | None:
+        if self.record.name is not None:
+            return self.record.name
+        node = await self._node(info)
+        return node.name if node else None
+
+    @strawberry.field(description="Names from the root down to this category (Taobao/Tmall "
+                                  "from the category tree; the aggregator's `raw_category` "
+                                  "when it is a path); null where the marketplace gives "
+                                  "only the category (1688).")
+    async def path(self, info: Info[Context, Any]) -> list[str] | None:
+        if self.record.path is not None:
+            return list(self.record.path)
+        chain = await self._call(info, lambda fetcher: fetcher.path(self.channel,
+                                                                    self.record.id))
+        return [c.name or c.id for c in chain] if chain else None
+
+    @strawberry.field(description="The parent category's id; null for a root and where the "
+                                  "marketplace has no category tree (1688, Weidian).")
+    async def parent_id(self, info: Info[Context, Any]) -> strawberry.ID | None:
+        node = self.record if self.record.parent_id is not None else await self._node(info)
+        if node is None or node.parent_id in (None, "0"):
+            return None
+        return strawberry.ID(node.parent_id)
+
+    @strawberry.field(description="True for a leaf category (products are listed in leaves; "
+                                  "`is_parent` false in `taobao.itemcats.get`); null where "
+                                  "unknown.")
+    async def is_leaf(self, info: Info[Context, Any]) -> bool | None:
+        node = self.record if self.record.is_leaf is not None else await self._node(info)
+        return node.is_leaf if node else None
+
+    async def _node(self, info: Info[Context, Any]) -> model.Category | None:
+        node: model.Category | None = await self._call(
+            info, lambda fetcher: fetcher.category(self.channel, self.record.id))
+        return node
+
+    async def _call(self, info: Info[Context, Any], call: Callable[[Any], Any]) -> Any:
+        """``call(fetcher)`` where the channel has a category tree; ``None`` where not."""
+        fetcher = info.context.categories
+        if fetcher is None:
+            return None
+        try:
+            info.context.registry.category_tree(self.channel)
+        except CapabilityNotSupported:
+            return None
+        try:
+            return await call(fetcher)
+        except Exception as exc:
+            raise to_graphql_error(exc) from exc
+
+
+@strawberry.type(description="A 1688 business or vertical market an offer may take part in "
+                             "(`bizGroupInfos`): dropship (代发), consign (代销), "
+                             "micro-supply (微供)…")
+class BusinessGroup:
+    code: str = strawberry.field(description="The marketplace's code, e.g. "
+                                             "`is_consign_market_offer`, `is_micro_supply`, "
+                                             "`has_linked_to_supplier` (dropship).")
+    name: str | None = strawberry.field(description="The marketplace's name for it, e.g. "
+                                                    "\"1688代销产品\".")
+    supported: bool = strawberry.field(description="Whether the offer takes part "
+                                                   "(`support`).")
+
+    @classmethod
+    def from_model(cls, value: model.BusinessGroup) -> BusinessGroup:
+        return cls(code=value.code, name=value.name, supported=value.supported)
 
 
 @strawberry.type(description="One OEM / customization option of a 1688 offer.")

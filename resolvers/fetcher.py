@@ -34,9 +34,11 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 
-from channels.base import ChannelAdapter, ChannelRegistry
+from channels.base import CatalogCapable, ChannelAdapter, ChannelRegistry
+from channels.batching import BatchKey, OpenBatch, OpenBatchFetcher
 from channels.errors import ChannelError, NotFound, UpstreamError
-from channels.model import Channel, Part, ProductRecord
+from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
+from resolvers.page_cache import PageCache
 from resolvers.part_cache import CachedPart, PartCache
 
 log = logging.getLogger("productgraph.fetcher")
@@ -48,6 +50,8 @@ Key = tuple[Channel, str, Part]
 PartAnswer = object
 
 ALL_PARTS = frozenset(Part)
+#: Catalog products are keyed ``(Channel.TMALL, "spu:<product id>", Part.CATALOG)``.
+SPU_PREFIX = "spu:"
 
 
 class ProductFetcher:
@@ -60,11 +64,13 @@ class ProductFetcher:
         self.cache = cache
         self._inflight: dict[Key, asyncio.Future[PartAnswer]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._pending: dict[Channel, _PendingBatches] = {}
+        self._open: dict[tuple[int, Channel | None], list[_Batch]] = {}
         self._waiters: dict[asyncio.Future[PartAnswer], int] = {}
-        self._batch_of: dict[asyncio.Future[PartAnswer], asyncio.Task[None]] = {}
+        self._batch_of: dict[asyncio.Future[PartAnswer], _Batch] = {}
         #: Background refreshes of stale entries started (each deduplicated per key).
         self.refreshes_started = 0
+        #: Search pages, over the same cache backend (``None``: not cached).
+        self.pages: PageCache | None = PageCache(cache) if cache is not None else None
 
     async def fetch(
         self, channel: Channel, wanted: Mapping[str, frozenset[Part]], *, fresh: bool = False
@@ -152,21 +158,24 @@ class ProductFetcher:
 
     def _start(self, adapter: ChannelAdapter, channel: Channel,
                keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:
-        """Register a future per key; the batches that resolve them start on the loop's next
-        turn, together with the keys other requests start meanwhile (cross-request batching:
-        a hundred concurrent one-product queries cost five batch calls, not a hundred)."""
+        """Register a future per key and put each key into an open batch of its upstream
+        (cross-request batching: a hundred concurrent one-product queries cost five batch
+        calls, not a hundred). A batch stays open until its request is built: keys that
+        arrive while it waits for its budget slot join it, up to ``batch_limit``."""
         if not keys:
             return {}
         loop = asyncio.get_running_loop()
-        pending = self._pending.get(channel)
-        if pending is None:
-            pending = self._pending[channel] = _PendingBatches(adapter)
-            loop.call_soon(self._flush, channel)
         started: dict[Key, asyncio.Future[PartAnswer]] = {}
+        via_spu = _catalog_via_spu(adapter)
         for key in keys:
-            started[key] = self._inflight[key] = loop.create_future()
-            pending.parts_of.setdefault(key[1], set()).add(key[2])
-        pending.futures.update(started)
+            future = started[key] = self._inflight[key] = loop.create_future()
+            parts = {key[2]}
+            if via_spu and key[2] is Part.CATALOG:
+                parts.add(Part.CORE)       # the item's core names its SPU
+            batch = self._open_batch(adapter, key[0], key[1])
+            batch.open.add(key[0], key[1], parts)
+            batch.futures[key] = future
+            self._batch_of[future] = batch
         return started
 
     async def _wait(self, futures: set[asyncio.Future[PartAnswer]]) -> None:
@@ -185,59 +194,93 @@ class ProductFetcher:
                 if batch is not None:
                     orphaned.add(batch)
             for batch in orphaned:
-                if not any(f in self._waiters for f, t in self._batch_of.items() if t is batch):
-                    batch.cancel()
+                if not any(f in self._waiters for f in batch.futures.values()) and batch.task:
+                    batch.task.cancel()
             raise
         for future in futures:
             self._waiters[future] -= 1
             if not self._waiters[future]:
                 del self._waiters[future]
 
-    def _flush(self, channel: Channel) -> None:
-        """Start the batches of every key registered for ``channel`` since the last flush."""
-        pending = self._pending.pop(channel)
-        adapter, parts_of = pending.adapter, pending.parts_of
-        ids = list(parts_of)
-        size = max(1, adapter.batch_limit)
-        for i in range(0, len(ids), size):
-            chunk = ids[i:i + size]
-            # One call carries the union of the parts its ids need (TOP's ``fields``).
-            parts = frozenset().union(*(parts_of[s] for s in chunk))
-            futures = {(channel, s, p): pending.futures[(channel, s, p)]
-                       for s in chunk for p in parts_of[s]}
-            task = asyncio.create_task(self._run_batch(adapter, channel, chunk, parts, futures))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            for future in futures.values():
-                self._batch_of[future] = task
+    def _open_batch(self, adapter: ChannelAdapter, channel: Channel,
+                    source_id: str) -> _Batch:
+        """An open batch of ``adapter`` with room for the id, or a new one (started now: it
+        runs on the loop's next turn, so every key registered meanwhile joins it)."""
+        shared = isinstance(adapter, OpenBatchFetcher) and adapter.shares_ids_across_channels
+        group: tuple[int, Channel | None] = (id(adapter), None if shared else channel)
+        batches = self._open.setdefault(group, [])
+        for batch in batches:
+            if batch.open.has_room_for(channel, source_id):
+                return batch
+        batch = _Batch(adapter, group, OpenBatch(adapter.batch_limit, shared_ids=shared))
+        batches.append(batch)
+        batch.task = asyncio.get_running_loop().create_task(self._run_batch(batch))
+        self._tasks.add(batch.task)
+        batch.task.add_done_callback(self._tasks.discard)
+        return batch
 
-    async def _run_batch(self, adapter: ChannelAdapter, channel: Channel, ids: list[str],
-                         parts: frozenset[Part],
-                         futures: dict[Key, asyncio.Future[PartAnswer]]) -> None:
+    def _close_batch(self, batch: _Batch) -> None:
+        batches = self._open.get(batch.group)
+        if batches is not None and batch in batches:
+            batches.remove(batch)
+            if not batches:
+                del self._open[batch.group]
+
+    async def _call_batch(self, batch: _Batch) -> tuple[dict[BatchKey, frozenset[Part]],
+                                                         Mapping[BatchKey, object]]:
+        """The batch's upstream call: what it carried and an answer per key."""
+        adapter = batch.adapter
+        if isinstance(adapter, OpenBatchFetcher):
+            try:
+                result: Mapping[BatchKey, object] = await adapter.fetch_open(batch.open)
+            except Exception as exc:
+                wanted = batch.open.seal()
+                return wanted, {k: _as_channel_error(exc, k[0]) for k in wanted}
+            return batch.open.seal(), result
+        # An adapter that takes its ids up front: the batch closes now, one channel.
+        wanted = batch.open.seal()
+        self._close_batch(batch)
+        channel = next(iter(wanted))[0]
+        ids = [source_id for _, source_id in wanted]
+        parts = frozenset().union(*wanted.values())
+        try:
+            answers = await adapter.fetch(channel, ids, parts)
+        except Exception as exc:
+            return wanted, dict.fromkeys(wanted, _as_channel_error(exc, channel))
+        # One call carries the union of the parts its ids need (TOP's ``fields``).
+        return {k: parts for k in wanted}, {k: answers.get(k[1]) for k in wanted}
+
+    async def _run_batch(self, batch: _Batch) -> None:
+        adapter, futures = batch.adapter, batch.futures
         to_cache: dict[Key, object | None] = {}
         not_found: dict[str, list[Key]] = {}
+        via_spu = _catalog_via_spu(adapter)
         try:
-            result: Mapping[str, object]
-            try:
-                result = await adapter.fetch(channel, ids, parts)
-            except Exception as exc:
-                result = dict.fromkeys(ids, _as_channel_error(exc, channel))
-            for source_id in ids:
-                answer: object = result.get(source_id) or UpstreamError(
+            wanted, result = await self._call_batch(batch)
+            self._close_batch(batch)
+            spu_of: dict[BatchKey, str | None] = {}
+            for (channel, source_id), parts in wanted.items():
+                answer: object = result.get((channel, source_id)) or UpstreamError(
                     f"{channel.name} returned no answer for {source_id}", channel=channel)
+                item_parts = parts - {Part.CATALOG} if via_spu else parts
                 if isinstance(answer, ProductRecord):
                     storable = (answer.loaded_parts() if adapter.parts_per_call >= ALL_PARTS
-                                else parts & answer.loaded_parts())
+                                else item_parts & answer.loaded_parts())
                     for part in storable:
                         to_cache[(channel, source_id, part)] = answer.part(part)
-                    for part in parts:
+                    for part in item_parts:
                         _resolve(futures.get((channel, source_id, part)), answer.part(part))
+                    if via_spu and Part.CATALOG in parts:
+                        core = answer.core
+                        spu_of[(channel, source_id)] = core.catalog_product_id if core else None
                 else:
                     if isinstance(answer, NotFound):
                         not_found.setdefault(answer.message, []).extend(
                             (channel, source_id, p) for p in parts)
                     for part in parts:
                         _resolve(futures.get((channel, source_id, part)), answer)
+            if spu_of:
+                await self._attach_catalogs(adapter, spu_of, futures, to_cache)
             # Waiters have their answers; keys stay "in flight" (done) until the cache has
             # them, so no request in between starts a second call for the same key.
             if self.cache is not None:
@@ -246,12 +289,93 @@ class ProductFetcher:
                 for message, keys in not_found.items():
                     await self.cache.put_not_found(keys, message)
         finally:
+            self._close_batch(batch)
+            batch.open.seal()
             for key, future in futures.items():
                 _resolve(future, UpstreamError(
-                    f"{channel.name} fetch was interrupted", channel=channel))
+                    f"{key[0].name} fetch was interrupted", channel=key[0]))
                 self._batch_of.pop(future, None)
                 if self._inflight.get(key) is future:
                     del self._inflight[key]
+
+    # -- catalog products (Tmall SPUs): one call per distinct SPU per freshness period
+
+    async def _attach_catalogs(self, adapter: ChannelAdapter,
+                               spu_of: Mapping[BatchKey, str | None],
+                               futures: Mapping[Key, asyncio.Future[PartAnswer]],
+                               to_cache: dict[Key, object | None]) -> None:
+        """Resolve the CATALOG part of each item from its SPU, through ``catalog``."""
+        spus = list(dict.fromkeys(spu for spu in spu_of.values() if spu))
+        answers = await asyncio.gather(*(self._catalog_answer(adapter, spu) for spu in spus))
+        by_spu = dict(zip(spus, answers, strict=True))
+        for (channel, source_id), spu in spu_of.items():
+            key = (channel, source_id, Part.CATALOG)
+            answer = by_spu.get(spu) if spu else None
+            if isinstance(answer, NotFound):
+                answer = None                  # a dangling SPU link: no catalog product
+            if not isinstance(answer, BaseException):
+                to_cache[key] = answer
+            _resolve(futures.get(key), answer)
+
+    async def catalog_product(self, channel: Channel,
+                              product_id: str) -> CatalogProductRecord:
+        """The catalog product ``product_id`` of ``channel``'s adapter, through the same
+        cache and single flight as the items' CATALOG parts: raises its error."""
+        adapter = self.registry.adapter(channel)
+        answer = await self._catalog_answer(adapter, product_id)
+        if isinstance(answer, BaseException):
+            raise answer
+        assert isinstance(answer, CatalogProductRecord)
+        return answer
+
+    async def _catalog_answer(self, adapter: ChannelAdapter, spu: str) -> PartAnswer:
+        key: Key = (Channel.TMALL, SPU_PREFIX + spu, Part.CATALOG)
+        stale = False
+        if self.cache is not None:
+            lookup = (await self.cache.get_many([key]))[0]
+            if lookup.entry is not None:
+                if not lookup.stale:
+                    return _answer_of(lookup.entry, Channel.TMALL)
+                stale = True
+        future = self._inflight.get(key)
+        if future is None:
+            future = self._inflight[key] = asyncio.get_running_loop().create_future()
+            task = asyncio.get_running_loop().create_task(
+                self._run_catalog(adapter, spu, key, future))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            if stale:
+                self.refreshes_started += 1
+        if stale:
+            assert lookup.entry is not None
+            return _answer_of(lookup.entry, Channel.TMALL)   # served stale while it refreshes
+        await asyncio.wait({future})
+        return future.result()
+
+    async def _run_catalog(self, adapter: ChannelAdapter, spu: str, key: Key,
+                           future: asyncio.Future[PartAnswer]) -> None:
+        try:
+            if not isinstance(adapter, CatalogCapable):
+                raise NotFound("catalog products are a Tmall (TOP) feature",
+                               channel=Channel.TMALL)
+            try:
+                record: PartAnswer = await adapter.fetch_catalog_product(product_id=spu)
+            except ChannelError as exc:
+                _resolve(future, exc)
+                if isinstance(exc, NotFound) and self.cache is not None:
+                    await self.cache.put_not_found([key], exc.message)
+                return
+            except Exception as exc:
+                _resolve(future, _as_channel_error(exc, Channel.TMALL))
+                return
+            _resolve(future, record)
+            if self.cache is not None:
+                await self.cache.put_many({key: record})
+        finally:
+            _resolve(future, UpstreamError("tmall catalog fetch was interrupted",
+                                           channel=Channel.TMALL))
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
 
     @property
     def in_flight(self) -> int:
@@ -271,15 +395,24 @@ class ProductFetcher:
             await self.cache.aclose()
 
 
-class _PendingBatches:
-    """Keys of one channel registered during this turn of the event loop."""
+class _Batch:
+    """One upstream call being prepared or made: its open batch, the futures it resolves."""
 
-    __slots__ = ("adapter", "futures", "parts_of")
+    __slots__ = ("adapter", "futures", "group", "open", "task")
 
-    def __init__(self, adapter: ChannelAdapter) -> None:
+    def __init__(self, adapter: ChannelAdapter, group: tuple[int, Channel | None],
+                 open_batch: OpenBatch) -> None:
         self.adapter = adapter
-        self.parts_of: dict[str, set[Part]] = {}
+        self.group = group
+        self.open = open_batch
         self.futures: dict[Key, asyncio.Future[PartAnswer]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+
+def _catalog_via_spu(adapter: ChannelAdapter) -> bool:
+    """Whether the adapter's CATALOG part is a second call per catalog product (TOP's SPU):
+    then the fetcher resolves it by SPU id, cached and single-flight on its own."""
+    return Part.CATALOG not in adapter.parts_per_call and isinstance(adapter, CatalogCapable)
 
 
 def _resolve(future: asyncio.Future[PartAnswer] | None, answer: PartAnswer) -> None:

@@ -25,6 +25,7 @@ from channels.model import Channel, ListingPage, Part, ProductRecord
 from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.page_cache import normalized_keyword, page_key
 from resolvers.selection import PART_OF_FIELD, product_parts, selected_field_names
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ FetchPage = Callable[[int, int], Awaitable[ListingPage]]  # (1-based page, page 
 # -- paging ----------------------------------------------------------------------------
 
 def check_first(first: int, limit: int) -> None:
-    if not 1 <= first <= limit:
-        raise UserInputError(f"`first` must be between 1 and {limit}; got {first}",
+    """Relay allows ``first: 0``: no edges, but a true ``pageInfo`` and ``totalCount``."""
+    if not 0 <= first <= limit:
+        raise UserInputError(f"`first` must be between 0 and {limit}; got {first}",
                              argument="first")
 
 
@@ -113,9 +115,14 @@ async def listing(info: Info[Context, Any], fetch: FetchPage, *, first: int,
     """The page ``first``/``after`` name, its products with the parts the query selects."""
     start = decode_cursor(after, query) + 1 if after is not None else 0
     try:
-        page = await window(fetch, start, first)
+        # ``first: 0`` still asks for one item: whether there is a next page, and the total.
+        page = await window(fetch, start, max(first, 1))
     except ChannelError as exc:
         raise to_graphql_error(exc) from exc
+    if first == 0:
+        more = bool(page.items) if page.total is None else start < page.total
+        return ListingResult(edges=(), has_next_page=more, has_previous_page=start > 0,
+                             total=page.total, region=page.region)
     records = await with_details(info, page.items, core_fields)
     edges = tuple(ListingEdge(cursor=encode_cursor(start + i, first, query), record=r, error=e)
                   for i, (r, e) in enumerate(records))
@@ -173,7 +180,8 @@ def check_filter(price_min: Decimal | None, price_max: Decimal | None,
     if price_min is not None and price_max is not None and price_min > price_max:
         raise UserInputError(f"`filter.priceMin` ({price_min}) is above `filter.priceMax` "
                              f"({price_max})", argument="filter.priceMin")
-    if category_id is not None and not str(category_id).strip().isdigit():
+    if category_id is not None and not (str(category_id).strip().isascii()
+                                        and str(category_id).strip().isdigit()):
         raise UserInputError(f"`filter.categoryId` must be a number; got {category_id!r}",
                              argument="filter.categoryId")
     return str(category_id).strip() if category_id is not None else None
@@ -196,11 +204,21 @@ async def resolve_search(
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="channel") from exc
 
+    pages = info.context.fetcher.pages
+
     async def fetch(page: int, size: int) -> ListingPage:
-        return await searcher.search(
-            channel, keyword=keyword, page=page, page_size=size, sort=sort,
-            price_min=price_min, price_max=price_max, category_id=category,
-            in_stock_only=in_stock_only)
+        def call() -> Awaitable[ListingPage]:
+            return searcher.search(
+                channel, keyword=keyword, page=page, page_size=size, sort=sort,
+                price_min=price_min, price_max=price_max, category_id=category,
+                in_stock_only=in_stock_only)
+
+        if pages is None:
+            return await call()
+        # The upstream page, cached (resolvers/page_cache.py); a failed fetch never is.
+        return await pages.get(page_key(
+            "search", channel.value, normalized_keyword(keyword), price_min, price_max,
+            category, in_stock_only, sort, page, size), call)
 
     key = fingerprint("search", channel.value, keyword, str(price_min), str(price_max),
                       category, in_stock_only, sort)
@@ -288,10 +306,21 @@ def _whole_second_ceil(value: datetime) -> datetime:
     return floor if floor == value else floor + timedelta(seconds=1)
 
 
+#: The years a marketplace's listing filter can mean: each upstream converts the time to
+#: its own zone (TOP: Asia/Shanghai), which overflows at the edges of ``datetime``.
+LISTING_YEARS = range(1970, 9999)
+
+
 def _aware(value: datetime | None, argument: str) -> datetime | None:
-    if value is not None and value.utcoffset() is None:
+    if value is None:
+        return None
+    if value.utcoffset() is None:
         raise UserInputError(f"`{argument}` needs a UTC offset, e.g. "
                              "2026-03-01T10:00:00+08:00", argument=argument)
+    if value.year not in LISTING_YEARS:
+        raise UserInputError(f"`{argument}` must be between {LISTING_YEARS.start} and "
+                             f"{LISTING_YEARS.stop - 1}, got {value.isoformat()}",
+                             argument=argument)
     return value
 
 

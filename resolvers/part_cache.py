@@ -73,6 +73,10 @@ class CacheSettings:
     max_entries: int = 100_000
     #: A Redis operation slower than this is abandoned and the cache bypassed.
     timeout_s: float = 0.05
+    #: Search pages (``resolvers.page_cache``): fresh for ``PRODUCTGRAPH_CACHE_TTL_SEARCH``,
+    #: served stale up to ``PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH``.
+    search_ttl_s: float = 60.0
+    search_max_age_s: float = 300.0
 
     @property
     def backend(self) -> str:
@@ -92,7 +96,7 @@ CACHE_REQUESTS = Counter(
 )
 
 #: Bumped when the pickled model changes shape, so old Redis entries are never read.
-KEY_PREFIX = "productgraph:part:v1:"
+KEY_PREFIX = "productgraph:part:v2:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +282,36 @@ class PartCache:
         if age < self.max_age_s[part]:
             return Lookup(entry, stale=True)
         return MISS
+
+    # -- other key spaces (category names): raw entries under their own keys
+
+    def peek_entries(self, keys: Sequence[str]) -> list[CachedPart | None] | None:
+        """The entries of ``keys`` read without awaiting, with the in-process backend;
+        ``None`` with any other (the caller then awaits ``get_entries``)."""
+        if not isinstance(self.backend, LruMemoryCache):
+            return None
+        return [e if isinstance(e, CachedPart) else None
+                for e in self.backend.peek_many(list(keys))]
+
+    async def get_entries(self, keys: Sequence[str]) -> list[CachedPart | None]:
+        """The entries of ``keys`` (``None``: none, or the backend failed) in one round
+        trip; classifying their age is the caller's (its key space has its own TTLs)."""
+        if not keys:
+            return []
+        peeked = self.peek_entries(keys)
+        if peeked is not None:
+            return peeked
+        raw = await self._guarded(lambda: self.backend.multi_get(list(keys)))
+        if raw is None:
+            return [None] * len(keys)
+        return [e if isinstance(e, CachedPart) else None for e in raw]
+
+    async def put_entries(self, values: Mapping[str, object], max_age_s: float) -> None:
+        """Store ``values`` under their keys, now; the backend may drop them past
+        ``max_age_s``."""
+        now = self.clock()
+        await self._write([(key, CachedPart(value, now)) for key, value in values.items()],
+                          max_age_s)
 
     # -- writes
 

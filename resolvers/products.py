@@ -57,15 +57,17 @@ async def resolve_product(info: Info[Context, Any], id: str) -> ProductRecord:
         raise to_graphql_error(exc, argument="id") from exc
 
 
-def parse_each(ids: Sequence[str], parse: Callable[..., T],
-               argument: str) -> list[T | GraphQLError]:
-    """Each id parsed, or a coded INVALID_ID naming ``argument[index]`` in its place."""
+def parse_each(ids: Sequence[str], parse: Callable[..., T], argument: str,
+               name: Callable[[int], str] | None = None) -> list[T | GraphQLError]:
+    """Each id parsed, or a coded INVALID_ID naming ``argument[index]`` (or what ``name``
+    says for the index) in its place."""
+    name = name or (lambda index: f"{argument}[{index}]")
     parsed: list[T | GraphQLError] = []
     for index, raw in enumerate(ids):
         try:
-            parsed.append(parse(raw, argument=f"{argument}[{index}]"))
+            parsed.append(parse(raw, argument=name(index)))
         except InvalidId as exc:
-            parsed.append(to_graphql_error(exc, argument=f"{argument}[{index}]"))
+            parsed.append(to_graphql_error(exc, argument=name(index)))
     return parsed
 
 
@@ -97,12 +99,17 @@ async def resolve_products(info: Info[Context, Any],
     return result
 
 
-async def resolve_nodes(info: Info[Context, Any],
-                        ids: Sequence[str]) -> list[NodeRecord | GraphQLError]:
-    """Products, variants and sellers by id; products of the list load in one wave."""
-    check_id_count(info, ids, "ids")
+async def resolve_nodes(info: Info[Context, Any], ids: Sequence[str], *,
+                        argument: str = "ids") -> list[NodeRecord | GraphQLError]:
+    """Products, variants and sellers by id; products of the list load in one wave.
+    Errors name ``ids[index]``; ``node(id:)``'s (``argument="id"``) name ``id``."""
+    check_id_count(info, ids, argument)
+
+    def name(index: int) -> str:
+        return argument if argument == "id" else f"{argument}[{index}]"
+
     parts = product_parts(info) | {Part.CORE}
-    parsed = parse_each(ids, parse_id, "ids")
+    parsed = parse_each(ids, parse_id, argument, name)
     products = [p for p in parsed if isinstance(p, ParsedId) and p.kind != "seller"]
     need = {(p.channel, p.source_id) for p in products}
     variant_parts = parts | ({Part.VARIANTS} if any(p.kind == "variant" for p in products)
@@ -119,16 +126,16 @@ async def resolve_nodes(info: Info[Context, Any],
         else:
             answer = answers[(item.channel, item.source_id)]
             if not isinstance(answer, ProductRecord):
-                result.append(to_graphql_error(answer, argument=f"ids[{index}]"))
+                result.append(to_graphql_error(answer, argument=name(index)))
             elif item.kind == "product":
                 result.append(answer)
             else:
-                result.append(variant_of(answer, item, f"ids[{index}]"))
+                result.append(variant_of(answer, item, name(index)))
     return result
 
 
 async def resolve_node(info: Info[Context, Any], id: str) -> NodeRecord:
-    result = (await resolve_nodes(info, [id]))[0]
+    result = (await resolve_nodes(info, [id], argument="id"))[0]
     if isinstance(result, GraphQLError):
         raise result
     return result
@@ -152,6 +159,11 @@ def seller_from_id(parsed: ParsedId) -> SellerRecord:
                         name=parsed.source_id)
 
 
+def _ascii_number(text: str) -> bool:
+    text = text.strip()
+    return text.isascii() and text.isdigit()
+
+
 async def resolve_catalog_product(
     info: Info[Context, Any], product_id: str | None, category_id: str | None,
     props: str | None,
@@ -160,16 +172,23 @@ async def resolve_catalog_product(
         raise UserInputError(
             "catalogProduct needs either `productId`, or `categoryId` together with `props` "
             "(`pid:vid;pid:vid`, the product's key properties)", argument="productId")
-    if product_id is not None and not product_id.strip().isdigit():
+    # ASCII digits only: str.isdigit() is true of "²" and "٣", which int() and TOP refuse.
+    if product_id is not None and not _ascii_number(product_id):
         raise UserInputError(f"`productId` must be a number, got {product_id!r}",
                              argument="productId")
-    if category_id is not None and not category_id.strip().isdigit():
+    if category_id is not None and not _ascii_number(category_id):
         raise UserInputError(f"`categoryId` must be a number, got {category_id!r}",
                              argument="categoryId")
     try:
         adapter = info.context.registry.adapter(Channel.TMALL)
         if not isinstance(adapter, CatalogCapable):
             raise to_graphql_error(NotFound("catalog products are a Tmall (TOP) feature"))
+        if product_id is not None:
+            # Through the fetcher's cache and single flight, shared with the items'
+            # ``catalogProduct``: one call per SPU per freshness period, whoever asks.
+            return await info.context.fetcher.catalog_product(
+                Channel.TMALL, product_id.strip())
+        # A key-properties lookup names no SPU before the answer: not cached.
         return await adapter.fetch_catalog_product(
             product_id=product_id.strip() if product_id else None,
             category_id=category_id, props=props)

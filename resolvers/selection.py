@@ -27,7 +27,9 @@ _CORE_FIELDS = (
     "minOrderQuantity", "distributionPrice", "distributionMinQuantity", "unit", "batchNumber",
     "mixWholesale", "productType", "attributes", "totalStock", "availableForSale",
     "salesCount", "shipping", "category", "brand", "condition", "status", "customization",
-    "listedAt", "updatedAt",
+    "listedAt", "updatedAt", "referencePriceRange", "suggestedRetailPrice", "sellUnit",
+    "onlineTradeSupported", "businessGroups", "outerId", "saleType", "delistingAt",
+    "hasInvoice", "hasWarranty", "sellPoint",
 )
 
 PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
@@ -40,6 +42,15 @@ PART_OF_FIELD: dict[str, Part] = {name: Part.CORE for name in _CORE_FIELDS} | {
     "selectedOrFirstAvailableVariant": Part.VARIANTS,
     "seller": Part.SELLER,
     "catalogProduct": Part.CATALOG,
+    # Its texts read the core (and the language of the marketplace's translations there);
+    # its options, description add their parts (PART_OF_TRANSLATION_FIELD).
+    "translation": Part.CORE,
+}
+
+#: What ``Product.translation``'s fields read (graph/localized.py).
+PART_OF_TRANSLATION_FIELD: dict[str, Part] = {
+    "title": Part.CORE, "attributes": Part.CORE, "category": Part.CORE,
+    "description": Part.DESCRIPTION, "options": Part.VARIANTS, "sellerName": Part.CORE,
 }
 
 # Variant fields that read the product's core (the minimum order for priceForQuantity).
@@ -70,6 +81,10 @@ def parts_of_product_fields(fields: Iterable[SelectedField]) -> set[Part]:
     """The parts the selected ``Product`` fields read."""
     parts: set[Part] = set()
     for field in fields:
+        if field.name == "translation":
+            parts.update(PART_OF_TRANSLATION_FIELD[child.name]
+                         for child in _children([field])
+                         if child.name in PART_OF_TRANSLATION_FIELD)
         part = PART_OF_FIELD.get(field.name)
         if part is not None:
             parts.add(part)

@@ -6,9 +6,10 @@ and injects latency and faults on demand. The server talks to it in process
 it on a loopback port for tests and benchmarks.
 
 Control endpoints (sandbox only): ``GET /_sandbox/stats`` (calls per upstream method, peak
-calls in any one second), ``POST /_sandbox/reset``, ``POST /_sandbox/faults`` (JSON body with
-any field of ``Faults``), ``POST /_sandbox/items/{id}`` (``{"price": "59.00", "stock": 3}``:
-what TOP, 1688 and Weidian answer for that item from now on; sandbox/drift.py).
+calls in any one second, TOP calls ``rejected`` with code 7), ``POST /_sandbox/reset``,
+``POST /_sandbox/faults`` (JSON body with any field of ``Faults``), ``POST
+/_sandbox/items/{id}`` (``{"price": "59.00", "stock": 3}``: what TOP, 1688 and Weidian
+answer for that item from now on; sandbox/drift.py).
 
 ``drift_ids`` (``productgraph sandbox --drift``) makes those items' price and stock drift
 every ``drift_interval_s`` seconds.

@@ -356,6 +356,9 @@ SEED_003_OFFER: dict[str, Any] = {
     "categoryID": 127380009,
     "categoryName": "手机壳/保护套",
     "subject": "适用苹果15手机壳液态硅胶全包防摔iPhone14promax保护套简约纯色",
+    # The cross-border detail's own translation (ProductDetailModel ``subjectTrans``).
+    "subjectTrans": "Liquid silicone full-cover shockproof case for iPhone 15 / 14 Pro Max, "
+                    "minimalist solid colour",
     "description": "<p>液态硅胶 全包防摔 简约纯色</p>",
     "status": "published",
     "language": "CHINESE",
@@ -428,6 +431,17 @@ _CATEGORIES: list[tuple[int, str, str, list[str], list[tuple[str, list[str]]]]] 
     (201237501, "宠物玩具", "{brand}宠物狗狗玩具耐咬磨牙{n}件套发声球",
      ["耐咬", "发声"], [("款式", ["球形", "骨头", "绳结"])]),
 ]
+#: English subjects of the generated offers that carry ``subjectTrans``, by category.
+_SUBJECT_TRANS = {
+    1043766: "304 stainless steel vacuum flask, large capacity, portable water bottle",
+    127380009: "Matte full-cover shockproof phone case for iPhone",
+    1031910: "Heavyweight cotton short-sleeve T-shirt, unisex, loose fit, wholesale",
+    124160003: "Plastic desktop drawer organiser for cosmetics",
+    1046817: "Braided fast-charging Type-C data cable for Huawei and Apple",
+    121704011: "Large canvas tote shoulder bag for women and students",
+    1032766: "Non-slip EVA bathroom slippers for summer, couples' sandals",
+    201237501: "Chew-resistant squeaky dog toy set",
+}
 _BRANDS = ["", "素然", "优品汇", "佳居乐", "初心", "万家福", "匠造", "暖阳"]
 _PLACES = ["浙江省 义乌市", "广东省 深圳市", "广东省 广州市", "浙江省 杭州市", "江苏省 苏州市",
            "福建省 泉州市", "河北省 保定市", "山东省 临沂市", "上海市", "广东东莞"]
@@ -564,13 +578,48 @@ def _generated_offer(rng: random.Random, index: int, offer_id: int) -> dict[str,
     }
     if skus:
         offer["skuInfos"] = skus
+    if index % 10 == 4:   # a few offers carry 1688's own translated subject (subjectTrans)
+        offer["subjectTrans"] = _SUBJECT_TRANS[category_id]
     if index % 7 == 3:
         offer["processing"] = _processing(rng)
     if index % 4 == 1:
         offer["mainVedio"] = _video(rng)
     if index % 8 == 5:
         offer["detailVedio"] = _video(rng)
+    _documented_extras(offer, index)
     return offer
+
+
+#: The five ``bizGroupInfos`` codes seed 004 prints, with its descriptions.
+_BIZ_GROUPS = [("is_retail_offer", "零售通"), ("is_micro_supply", "微供商品"),
+               ("is_emall_offer", "1688企业内部商城"), ("is_consign_market_offer", "1688代销产品"),
+               ("has_linked_to_supplier", "代发业务产品")]
+
+
+def _documented_extras(offer: dict[str, Any], index: int) -> None:
+    """ProductInfo fields of §2.6 / seed 004 beside prices and SKUs, derived from the
+    offer's index (no random draws, so the rest of the catalog stays as it was):
+    ``referencePrice`` (a range, one price, the label 面议, or absent), ``bizGroupInfos``,
+    ``productCargoNumber``, ``shippingInfo.handlingTime``, ``skuCode`` and ``valueID``."""
+    sale = offer["saleInfo"]
+    prices = [t["price"] for t in sale.get("priceRanges") or ()]
+    prices += [s["price"] for s in offer.get("skuInfos") or () if "price" in s]
+    if prices and index % 4 == 0:
+        offer["referencePrice"] = f"{min(prices):.2f}~{max(prices) * 1.1:.2f}"
+    elif prices and index % 4 == 1:
+        offer["referencePrice"] = f"{min(prices):.2f}"
+    elif index % 4 == 2:
+        offer["referencePrice"] = "面议"  # price on request: a label, not a price
+    offer["bizGroupInfos"] = [{"support": (index + n) % 3 == 0, "description": description,
+                               "code": code} for n, (code, description) in enumerate(_BIZ_GROUPS)]
+    if index % 3 != 2:
+        offer["productCargoNumber"] = f"HH-{offer['productID'] % 100000:05d}"
+    offer["shippingInfo"]["handlingTime"] = 1 + index % 7
+    for n, attribute in enumerate(offer["attributes"]):
+        if not attribute.get("isCustom"):
+            attribute["valueID"] = 3_000_000 + (offer["productID"] + n) % 1_000_000
+    for sku in offer.get("skuInfos") or ():
+        sku["skuCode"] = str(sku["skuId"])
 
 
 def _build(count: int = 120) -> dict[int, dict[str, Any]]:

@@ -369,6 +369,8 @@ class _Generator:
         if tmall:
             product = self.product(item, key_props, sale_values)
             item["product_id"] = product["product_id"]
+            # "商品卖点信息，天猫商家使用字段" (seed 002): Tmall items carry a selling point.
+            item["sell_point"] = product["sell_pt"]
         return item, tmall
 
     def desc(self, title: str, imgs: list[dict[str, Any]], seller_id: int) -> str:
@@ -760,6 +762,31 @@ def _build() -> None:
 
 
 _build()
+
+
+def _shared_spu_items() -> tuple[int, ...]:
+    """Tmall items that share catalog products, as shops selling one SPU do: four generated
+    Tmall items, each with four copies under other shops and new ids (the originals are
+    left as they are). Returns the 20 ids, five per SPU."""
+    originals = [n for n in sorted(_TMALL_IDS)
+                 if n not in TRICKY_ITEM_IDS and TOP_ITEMS[n].get("product_id")][:4]
+    ids: list[int] = []
+    for k, original in enumerate(originals):
+        ids.append(original)
+        for j in range(1, 5):
+            num_iid = 600_000_000_100 + 10 * k + j
+            copy = {**TOP_ITEMS[original], "num_iid": num_iid,
+                    "title": f"{TOP_ITEMS[original]['title']} 分店{j}",
+                    "nick": f"{TOP_ITEMS[original].get('nick', '天猫')}分店{j}",
+                    "detail_url": f"https://detail.tmall.com/item.htm?id={num_iid}"}
+            TOP_ITEMS[num_iid] = copy
+            _TMALL_IDS.add(num_iid)
+            ids.append(num_iid)
+    return tuple(ids)
+
+
+#: Twenty Tmall items over four catalog products (five items each).
+SHARED_SPU_ITEM_IDS: tuple[int, ...] = _shared_spu_items()
 
 
 def is_tmall(num_iid: int) -> bool:

@@ -252,7 +252,9 @@ def offer_entry(offer: dict[str, Any]) -> Entry:
             "sku_id": str(sku["specId"]), "upstream_sku_id": str(sku["skuId"]),
             "attributes": [_attr(str(a.get("attributeDisplayName") or a["attributeName"]),
                                  str(a["attributeValue"])) for a in sku.get("attributes") or ()],
-            "price": _price(price, _yuan(sku.get("retailPrice")), promotion),
+            # Seed 003: original_amount is the catalogue price before promotions; 1688's
+            # ``retailPrice`` is a suggested retail price, not that.
+            "price": _price(price, None, promotion),
             "stock": int(sku.get("amountOnSale", 0)),
             "image": _absolute(image) if image else None,
             "shipping": None,
@@ -274,7 +276,7 @@ def offer_entry(offer: dict[str, Any]) -> Entry:
         "source_url": f"https://detail.1688.com/offer/{offer_id}.html",
         "title": _text(str(offer["subject"])),
         "description": _text(str(offer["description"])) if offer.get("description") else None,
-        "price": _price(display, _yuan(sale.get("retailprice")), promotion),
+        "price": _price(display, None, promotion),
         "price_tiers": [{"min_quantity": q, "price": _num(p)} for q, p in tiers],
         "min_order_quantity": sale.get("minOrderQuantity"),
         "distribution_min_quantity": 1 if sale.get("consignPrice") else None,

@@ -46,6 +46,9 @@ class SandboxState:
     disconnected: int = 0
     #: Item prices and stock set or drifting, and how often each item was served.
     drift: CatalogDrift = field(default_factory=CatalogDrift)
+    #: TOP calls refused with code 7 (flow control: ``qps_limit``, or an injected ban), per
+    #: method — what a client that keeps to its budget never sees.
+    rejected: Counter[str] = field(default_factory=Counter)
 
     def record(self, api: str) -> None:
         self.calls[api] += 1
@@ -61,6 +64,8 @@ class SandboxState:
             "peakPerSecondByGateway": self.peaks_by_gateway(),
             "inFlight": self.in_flight,
             "disconnected": self.disconnected,
+            "rejected": dict(self.rejected),
+            "rejectedTotal": sum(self.rejected.values()),
             "lastParams": {api: dict(params) for api, params in self.last_params.items()},
             "servedItems": dict(self.drift.served),
         }
@@ -76,6 +81,7 @@ class SandboxState:
         self.per_second.clear()
         self.per_second_by_gateway.clear()
         self.disconnected = 0
+        self.rejected.clear()
         self.last_params.clear()
         self.recent_calls.clear()
         self.qps_ban_until = 0.0

@@ -336,10 +336,17 @@ def onsale_body(params: Mapping[str, str]) -> tuple[Body, str | None]:
             and all(bool(item.get(name)) == value for name, value in flags.items())
         )
 
+    def order(item: Mapping[str, Any]) -> tuple[Any, int]:
+        value = item.get(order_key)
+        # TOP's counts come as numbers or numeric strings (the bundled catalog has both):
+        # compared as numbers, like the gateway does; times compare as their text.
+        if order_key in ("num", "sold_quantity"):
+            return int(value or 0), item["num_iid"]
+        return str(value or ""), item["num_iid"]
+
     matches = sorted(
         (item for item in catalog_top.TOP_ITEMS.values() if wanted(item)),
-        key=lambda item: (item.get(order_key, ""), item["num_iid"]),
-        reverse=direction == "desc",
+        key=order, reverse=direction == "desc",
     )
     page = matches[(page_no - 1) * page_size: page_no * page_size]
     body: Body = {}
@@ -440,6 +447,8 @@ class TopGateway:
             body, request_id = spec.handler(params)
             body = self.state.drift.top_body(body)  # items set or drifting (sandbox/drift.py)
         except TopError as err:
+            if err.code == 7:
+                self.state.rejected[method or "<missing method>"] += 1
             return envelope.error(err)
         return envelope.success(method, body, request_id or new_request_id())
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = [==[%s]==]
+%s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
@@ -65,10 +65,22 @@ def wrk_version(wrk: str) -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
-def run_wrk(wrk: str, url: str, body: bytes, connections: int, seconds: float) -> Point:
+def lua_bodies(bodies: list[bytes]) -> str:
+    """One body: ``wrk.body``. Several: a ``request()`` that sends them in turn, each
+    connection starting at its own offset (wrk runs one Lua state per thread)."""
+    if len(bodies) == 1:
+        return f"wrk.body = [==[{bodies[0].decode()}]==]"
+    listed = ",\n".join(f"[==[{b.decode()}]==]" for b in bodies)
+    return (f"bodies = {{\n{listed}\n}}\ncounter = 0\n"
+            "request = function()\n  counter = counter + 1\n"
+            "  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])\nend")
+
+
+def run_wrk(wrk: str, url: str, bodies: list[bytes], connections: int,
+            seconds: float) -> Point:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(LUA % body.decode())
+        script.write_text(LUA % lua_bodies(bodies))
         out = subprocess.run(
             [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
              "-s", str(script), url],
@@ -78,22 +90,24 @@ def run_wrk(wrk: str, url: str, body: bytes, connections: int, seconds: float) -
     return Point(connections, requests, duration_us / 1e6, p50, p99, status, errors)
 
 
-async def _python_point(host: str, port: int, path: str, body: bytes, connections: int,
-                        seconds: float) -> Point:
-    request = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-               ).encode() + body
+async def _python_point(host: str, port: int, path: str, bodies: list[bytes],
+                        connections: int, seconds: float) -> Point:
+    requests = [(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                 ).encode() + body for body in bodies]
+    sent = 0
     latencies: list[float] = []
     bad = 0
     deadline = time.perf_counter() + seconds
 
     async def connection() -> None:
-        nonlocal bad
+        nonlocal bad, sent
         reader, writer = await asyncio.open_connection(host, port)
         try:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                writer.write(request)
+                writer.write(requests[sent % len(requests)])
+                sent += 1
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
                 length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
@@ -113,6 +127,6 @@ async def _python_point(host: str, port: int, path: str, body: bytes, connection
                  statistics.median(latencies) * 1e6 if latencies else 0.0, p99 * 1e6, bad, 0)
 
 
-def run_python(host: str, port: int, path: str, body: bytes, connections: int,
+def run_python(host: str, port: int, path: str, bodies: list[bytes], connections: int,
                seconds: float) -> Point:
-    return asyncio.run(_python_point(host, port, path, body, connections, seconds))
+    return asyncio.run(_python_point(host, port, path, bodies, connections, seconds))

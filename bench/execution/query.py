@@ -56,11 +56,65 @@ def count_fields(value: Any) -> int:
 
 def raw_schema(products: dict[str, Any]) -> GraphQLSchema:
     """``schema.graphql`` built by graphql-core, with plain dict resolvers: ``product(id)``
-    returns the product's dict and graphql-core's default resolver reads every field from
-    it (``dict.get``), so no field has a resolver function of its own."""
+    returns the product's dict, ``products(ids)`` the list of them, and graphql-core's
+    default resolver reads every field from it (``dict.get``), so no field has a resolver
+    function of its own."""
     sdl = (ROOT / "schema.graphql").read_text()
     schema = build_schema(FEDERATION_DIRECTIVES + sdl)
     query_type = schema.query_type
     assert query_type is not None
     query_type.fields["product"].resolve = lambda _root, _info, id: products.get(id)
+    query_type.fields["products"].resolve = \
+        lambda _root, _info, ids: [products.get(i) for i in ids]
     return schema
+
+
+#: The first 100 Taobao items of the sandbox catalog that are not its corner cases: the
+#: rotating shape asks for each in turn, so no answer repeats within 100 requests.
+def rotating_ids(count: int = 100) -> list[str]:
+    from sandbox.catalog_top import TOP_ITEMS, TRICKY_ITEM_IDS, is_tmall
+
+    tricky = {int(i) for i in TRICKY_ITEM_IDS}
+    ids = [f"taobao_{n}" for n in TOP_ITEMS if not is_tmall(int(n)) and int(n) not in tricky]
+    return ids[:count]
+
+
+ID_TITLE = """query IdTitle($id: ID!) { product(id: $id) { id title { original } } }"""
+
+LIST = """query ProductList($ids: [ID!]!) {
+  products(ids: $ids) { id title { original } price { display { amount } } images { url } }
+}"""
+
+
+def shapes() -> dict[str, list[dict[str, Any]]]:
+    """Each measured shape: its request bodies (``query`` and ``variables``), sent in turn."""
+    rotating = rotating_ids()
+    return {
+        "detail": [{"query": QUERY, "variables": VARIABLES}],
+        "detail-rotating": [{"query": QUERY, "variables": {"id": i}} for i in rotating],
+        "id-title": [{"query": ID_TITLE, "variables": VARIABLES}],
+        "list-20": [{"query": LIST, "variables": {"ids": rotating[:20]}}],
+    }
+
+
+SHAPE_LABELS = {
+    "detail": "product detail, 160 fields",
+    "detail-rotating": "detail over 100 different products",
+    "id-title": "`id title`",
+    "list-20": "list of 20 products (title, price, images)",
+}
+
+
+def merge_answer(into: dict[str, Any], answer: Any) -> None:
+    """Merge one product's answer into what is known of it (objects key by key, lists
+    item by item), so one object per product answers every shape."""
+    for key, value in answer.items():
+        known = into.get(key)
+        if isinstance(value, dict) and isinstance(known, dict):
+            merge_answer(known, value)
+        elif isinstance(value, list) and isinstance(known, list) and len(value) == len(known):
+            for a, b in zip(known, value, strict=True):
+                if isinstance(a, dict) and isinstance(b, dict):
+                    merge_answer(a, b)
+        else:
+            into[key] = value

@@ -13,8 +13,8 @@ Every server runs under uvicorn with one worker, uvloop and httptools, access lo
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from bench.execution.query import PRODUCT_ID, QUERY, VARIABLES, raw_schema
+from bench.execution.query import QUERY, VARIABLES, raw_schema
 from graph.app import create_app
 from graph.settings import Settings
 from resolvers.fetcher import ProductFetcher
@@ -143,8 +143,16 @@ class CachedDocuments:
         return document
 
 
-def graphql_core_app(answer: dict[str, Any]) -> tuple[Starlette, GraphQLSchema, CachedDocuments]:
-    schema = raw_schema({PRODUCT_ID: answer["data"]["product"]})
+def read_answers(path: str) -> dict[str, Any]:
+    """The answers file ``python -m bench.execution`` writes from productgraph's own answers:
+    ``products`` (id → every field any shape asked, merged) and ``floor`` (request body →
+    productgraph's response body)."""
+    return orjson.loads(Path(path).read_bytes())  # type: ignore[no-any-return]
+
+
+def graphql_core_app(products: dict[str, Any]
+                     ) -> tuple[Starlette, GraphQLSchema, CachedDocuments]:
+    schema = raw_schema(products)
     documents = CachedDocuments(schema)
 
     async def endpoint(request: Request) -> Response:
@@ -162,33 +170,35 @@ def graphql_core_app(answer: dict[str, Any]) -> tuple[Starlette, GraphQLSchema, 
     return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])]), schema, documents
 
 
-def floor_app(answer: dict[str, Any]) -> Starlette:
-    body = orjson.dumps({"data": answer["data"]})
+def floor_app(bodies: dict[str, str]) -> Starlette:
+    """productgraph's exact response bytes for each request body, from a bare route."""
+    answers = {request.encode(): response.encode() for request, response in bodies.items()}
 
     async def endpoint(request: Request) -> Response:
-        await request.body()
-        return Response(body, media_type="application/json")
+        return Response(answers[await request.body()], media_type="application/json")
 
     return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])])
 
 
-def build(mode: str) -> Starlette:
+def build(mode: str, answers_path: str | None = None) -> Starlette:
     if mode == "productgraph":
         return productgraph_app()[0]
     if mode == "default":
         return default_app()[0]
-    answer = asyncio.run(productgraph_answer())
+    if answers_path is None:
+        raise SystemExit(f"{mode} needs the answers file")
+    answers = read_answers(answers_path)
     if mode == "graphql-core":
-        return graphql_core_app(answer)[0]
+        return graphql_core_app(answers["products"])[0]
     if mode == "floor":
-        return floor_app(answer)
+        return floor_app(answers["floor"])
     raise SystemExit(f"unknown mode {mode!r}: productgraph, default, graphql-core or floor")
 
 
 def main(argv: list[str]) -> None:
     mode, port = argv[0], int(argv[1])
-    uvicorn.run(build(mode), host="127.0.0.1", port=port, workers=1, log_level="warning",
-                access_log=False)
+    uvicorn.run(build(mode, argv[2] if len(argv) > 2 else None), host="127.0.0.1",
+                port=port, workers=1, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

@@ -188,6 +188,10 @@ async def drive(server: str, sandbox: str, pid: int, args: argparse.Namespace
     }
 
 
+#: The upstream deadline the bench's ``PRODUCTGRAPH_UPSTREAM_TIMEOUT=1`` gives (2 × 1 s).
+UPSTREAM_DEADLINE_S = 2.0
+
+
 def verdict(result: dict[str, Any]) -> dict[str, bool]:
     rss = result["rss_kb"]
     peaks = result["peak_per_second_by_gateway"]
@@ -198,6 +202,10 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
             peak <= BUDGETS.get(gateway, float("inf")) for gateway, peak in peaks.items()),
         "RSS at end within 20% of after warm-up":
             rss["end"] <= rss["after_warmup"] * 1.2,
+        # Issue 12: load is shed with RATE_LIMITED + retryAfter, never left to time out.
+        "no REQUEST_TIMEOUT": result["codes"].get("REQUEST_TIMEOUT", 0) == 0,
+        "p99 below the upstream deadline + 1 s":
+            result["p99_ms"] is not None and result["p99_ms"] < UPSTREAM_DEADLINE_S * 1000 + 1000,
     }
 
 

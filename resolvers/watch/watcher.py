@@ -39,7 +39,7 @@ from channels.base import ChannelRegistry
 from channels.errors import ChannelError
 from channels.model import Channel, Part, ProductRecord
 from channels.policy import DEFAULT_QPS
-from channels.ratelimit import Budget, LocalQpsLimiter, QpsLimiter, RedisQpsLimiter
+from channels.ratelimit import Budget, LocalQpsLimiter, QpsLimiter, RedisQpsLimiter, Slot
 from resolvers.fetcher import ProductFetcher
 from resolvers.ids import parse_product_id
 
@@ -191,16 +191,22 @@ class Watcher:
         batches = [source_ids[i:i + size] for i in range(0, len(source_ids), size)]
         pending: list[asyncio.Task[None]] = []
         for batch in batches:
-            for _ in range(calls_per_batch):
-                await limiter.acquire()
+            # Held until the batch's answer, as the upstream client holds its own
+            # (channels/ratelimit.py): the share counts calls in flight, not just sent.
+            slots = [await limiter.acquire() for _ in range(calls_per_batch)]
             self.calls[upstream] += calls_per_batch
             WATCH_CALLS.labels(upstream).inc(calls_per_batch)
-            pending.append(asyncio.create_task(self._poll_batch(channel, batch)))
+            pending.append(asyncio.create_task(self._poll_batch(channel, batch, slots)))
         await asyncio.gather(*pending)
 
-    async def _poll_batch(self, channel: Channel, source_ids: list[str]) -> None:
-        answers = await self.fetcher.fetch(
-            channel, dict.fromkeys(source_ids, WATCHED_PARTS), fresh=True)
+    async def _poll_batch(self, channel: Channel, source_ids: list[str],
+                          slots: list[Slot]) -> None:
+        try:
+            answers = await self.fetcher.fetch(
+                channel, dict.fromkeys(source_ids, WATCHED_PARTS), fresh=True)
+        finally:
+            for slot in slots:
+                slot.release()
         self.polls += len(source_ids)
         WATCH_POLLS.inc(len(source_ids))
         for source_id, answer in answers.items():
@@ -222,7 +228,7 @@ class Watcher:
             qps = getattr(policy, "qps", None) or DEFAULT_QPS.get(upstream, 10.0)
             budget = Budget.per_second(max(qps * self.budget_share, 1e-3))
             limiter = (RedisQpsLimiter(self.redis, f"watch:{upstream}", budget)
-                       if self.redis is not None else LocalQpsLimiter(budget))
+                       if self.redis is not None else LocalQpsLimiter(budget, name="watch"))
             self._limiters[upstream] = limiter
         return upstream, limiter
 

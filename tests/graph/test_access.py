@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -286,13 +285,12 @@ async def test_one_json_log_line_per_request_and_no_secret_anywhere(
 
 async def test_a_request_past_its_deadline_is_504_request_timeout() -> None:
     async with serve_app({"PRODUCTGRAPH_REQUEST_TIMEOUT": "0.3"}) as gql:
-        gql.sandbox.faults.latency_ms = 5000     # a marketplace that hangs
-        started = time.perf_counter()
+        # A marketplace that hangs far past the client's own 60 s timeout: only the
+        # deadline can answer this request.
+        gql.sandbox.faults.latency_ms = 600_000
         response = await gql.http.post("/graphql", json={"query": QUERY},
                                        headers={"x-request-id": "slow-1"})
-        elapsed = time.perf_counter() - started
         assert response.status_code == 504
         assert codes(response) == ["REQUEST_TIMEOUT"]
         assert "0.3 s" in response.json()["errors"][0]["message"]
         assert response.headers["x-request-id"] == "slow-1"
-        assert elapsed < 2.0

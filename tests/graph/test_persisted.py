@@ -24,8 +24,10 @@ async def test_unknown_hash_is_not_found_then_registered_then_served_by_hash() -
     async with serve_app({}) as gql:
         miss = await gql.http.post("/graphql", json={"extensions": apq(QUERY)})
         assert miss.status_code == 200
-        assert miss.json()["errors"] == [{"message": "PersistedQueryNotFound",
-                                          "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
+        assert miss.json()["errors"] == [{
+            "message": "PersistedQueryNotFound",
+            "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND",
+                           "requestId": miss.headers["x-request-id"]}}]
         assert "no-cache" in miss.headers["cache-control"]
         assert sum(gql.sandbox.calls.values()) == 0
         registered = await gql.http.post("/graphql",

@@ -130,5 +130,7 @@ async def test_the_operation_name_picks_what_runs_as_strawberry_would(
     for name in ("C", ""):
         unknown = await gql.post(two, operationName=name)
         assert unknown.status_code == 400
-        assert unknown.json()["errors"] == [{"message": f"Unknown operation named \"{name}\".",
-                                             "extensions": {"code": "BAD_REQUEST"}}]
+        assert unknown.json()["errors"] == [{
+            "message": f"Unknown operation named \"{name}\".",
+            "extensions": {"code": "BAD_REQUEST",
+                           "requestId": unknown.headers["x-request-id"]}}]

@@ -1,0 +1,194 @@
+"""Compiled execution of validated operations (issue 14).
+
+``CompiledOperations.executor_class(prepared)`` compiles a prepared, valid operation once
+— per document and operation name; the plan does not depend on variable values, because
+an operation with a directive is not compiled — and returns a graphql-core executor class
+that runs it. That class is graphql-core's own executor with one change: the value each
+compiled root field resolved is completed by the plan of ``graph.compiled_plan`` instead
+of graphql-core's per-field ``complete_value``. Everything around it stays graphql-core's:
+variable coercion and its errors, the root resolvers (async, with ``info`` and loaders as
+on the normal path), root-level concurrency, error collection, the response.
+
+Decided at compile time, per root field; what is not compiled runs on graphql-core as
+before:
+
+- not compiled at all: subscriptions and mutations, any directive in the document
+  (``@skip``/``@include`` depend on variables), fragment variables;
+- a root field runs uncompiled when its selection reaches an abstract type (``node``,
+  ``nodes``, ``_entities``), introspection (``__schema``, ``__type``), or an async field
+  resolver below the root. ``__typename`` is compiled (a constant).
+
+``PRODUCTGRAPH_COMPILED_EXECUTION=off`` turns it off (``create_schema``); the differential
+test (tests/graph/test_compiled_differential.py) compares both paths byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    visit,
+)
+from graphql.execution.collect_fields import FragmentDetails, collect_fields
+from graphql.execution.executor import Executor
+from graphql.execution.incremental import IncrementalExecutor
+
+from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
+
+if TYPE_CHECKING:
+    from graph.plain_execution import PreparedOperation
+
+SWITCH = "PRODUCTGRAPH_COMPILED_EXECUTION"
+
+
+def compiled_execution_enabled() -> bool:
+    """On unless ``PRODUCTGRAPH_COMPILED_EXECUTION`` is ``off``/``0``/``false``."""
+    return os.environ.get(SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+class _Unsupported(Visitor):
+    """Finds what makes a whole document uncompilable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason: str | None = None
+
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> Any:
+        self.reason = f"directive @{node.name.value}"
+        return self.BREAK
+
+    def enter_fragment_definition(self, node: FragmentDefinitionNode, *_args: Any) -> Any:
+        if node.variable_definitions:
+            self.reason = "fragment variables"
+            return self.BREAK
+        return None
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> Any:
+        if getattr(node, "arguments", None):
+            self.reason = "fragment arguments"
+            return self.BREAK
+        return None
+
+
+class CompiledPlan:
+    """The compiled root fields of one operation, and why the others are not."""
+
+    def __init__(self, roots: dict[int, Complete], skipped: dict[str, str],
+                 state: RunState, fields: int) -> None:
+        #: ``id`` of each compiled root field's first node → its completer.
+        self.roots = roots
+        #: response key → why that root field runs on graphql-core.
+        self.skipped = skipped
+        self.state = state
+        self.fields = fields
+
+
+def compile_operation(schema: GraphQLSchema, document: DocumentNode,
+                      operation: OperationDefinitionNode) -> CompiledPlan | str:
+    """The plan of ``operation``, or why it cannot have one."""
+    if operation.operation is not OperationType.QUERY:
+        return f"{operation.operation.value} operation"
+    finder = _Unsupported()
+    visit(document, finder)
+    if finder.reason:
+        return finder.reason
+    root_type = schema.query_type
+    if root_type is None:
+        return "no query type"
+    fragments = {d.name.value: FragmentDetails(d) for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    collected = collect_fields(schema, fragments, None, root_type, operation)  # type: ignore[arg-type]
+    state = RunState()
+    builder = PlanBuilder(schema, fragments, None, operation, state)
+    roots: dict[int, Complete] = {}
+    skipped: dict[str, str] = {}
+    for key, details in collected.grouped_field_set.items():
+        name = details[0].node.name.value
+        field_def = root_type.fields.get(name)
+        if field_def is None:
+            skipped[key] = "introspection" if name.startswith("__") else "unknown field"
+            continue
+        try:
+            roots[id(details[0].node)] = builder.value(field_def.type, root_type, name,
+                                                       details)
+        except NotCompilable as reason:
+            skipped[key] = str(reason)
+    if not roots:
+        return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
+    return CompiledPlan(roots, skipped, state, builder.fields)
+
+
+def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Executor[Any]]:
+    """``base`` completing the plan's root fields with the plan."""
+    roots = plan.roots
+    state = plan.state
+
+    class CompiledExecutor(base):  # type: ignore[valid-type,misc]
+        def complete_value(self, return_type: Any, field_details_list: Any, info: Any,
+                           path: Any, result: Any, position_context: Any) -> Any:
+            complete = roots.get(id(field_details_list[0].node)) \
+                if path.prev is None else None
+            if complete is None:
+                return super().complete_value(return_type, field_details_list, info, path,
+                                              result, position_context)
+            state.executor = self
+            try:
+                return complete(result, path)
+            finally:
+                state.executor = None
+
+    CompiledExecutor.__name__ = CompiledExecutor.__qualname__ = f"Compiled{base.__name__}"
+    return CompiledExecutor
+
+
+class CompiledOperations:
+    """Plans per (document, operation name), LRU-bounded like the document cache."""
+
+    def __init__(self, schema: GraphQLSchema, base: type[Executor[Any]] | None = None,
+                 size: int = 1000) -> None:
+        self.schema = schema
+        self.base = base or IncrementalExecutor
+        self.size = size
+        self._entries: OrderedDict[tuple[int, str | None],
+                                   tuple[DocumentNode, type[Executor[Any]] | None, str]] = \
+            OrderedDict()
+
+    def executor_class(self, prepared: PreparedOperation) -> type[Executor[Any]] | None:
+        """The compiled executor class of ``prepared``; ``None``: run it as before."""
+        operation = prepared.operation
+        if operation is None:
+            return None
+        key = (id(prepared.document), prepared.name)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not prepared.document:
+            entry = self._compile(prepared.document, operation)
+            self._entries[key] = entry
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return entry[1]
+
+    def why_not(self, prepared: PreparedOperation) -> str:
+        """Why ``prepared`` runs (partly) uncompiled; empty when all of it is compiled."""
+        self.executor_class(prepared)
+        entry = self._entries.get((id(prepared.document), prepared.name))
+        return entry[2] if entry else "no operation"
+
+    def _compile(self, document: DocumentNode, operation: OperationDefinitionNode
+                 ) -> tuple[DocumentNode, type[Executor[Any]] | None, str]:
+        plan = compile_operation(self.schema, document, operation)
+        if isinstance(plan, str):
+            return document, None, plan
+        skipped = "; ".join(f"{k}: {v}" for k, v in plan.skipped.items())
+        return document, executor_class_for(plan, self.base), skipped
