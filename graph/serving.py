@@ -217,9 +217,13 @@ class ProductGraphQL(GraphQL[Context, None]):
     def _negotiate(self, scope: Scope) -> str | None:
         headers = dict(scope.get("headers", []))
         accept = headers.get(b"accept")
+        text = accept.decode("latin-1") if accept is not None else None
+        # A subscription over HTTP multipart (graph/subscriptions.py) streams its parts
+        # as strawberry's transport writes them; a refusal before it is JSON.
+        if text is not None and self._get_stream_transport_from_headers({"accept": text}):
+            return "application/json"
         # GET with ``Accept: text/html`` and no operation is GraphiQL's page.
-        return negotiate(accept.decode("latin-1") if accept is not None else None,
-                         html_ok=scope.get("method") == "GET")
+        return negotiate(text, html_ok=scope.get("method") == "GET")
 
     def _refuse(self, scope: Scope, refusal: RequestRefused) -> Response:
         stats = current_stats()
