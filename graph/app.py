@@ -13,7 +13,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
@@ -31,6 +31,7 @@ from resolvers import cursors
 from resolvers.fetcher import ProductFetcher
 from resolvers.page_cache import PageCache
 from resolvers.part_cache import part_cache_from_settings
+from resolvers.watch.service import WatchService
 
 
 def create_app(settings: Settings | None = None,
@@ -58,6 +59,12 @@ def create_app(settings: Settings | None = None,
     persisted = PersistedQueries(serving.persisted_queries, redis=redis, manifest=manifest,
                                  capacity=serving.persisted_queries_cache_size)
     graphql_app = ProductGraphQL(schema, fetcher, settings, persisted)
+    # Watching products (resolvers/watch/): subscriptions, webhooks, history.
+    watch = WatchService(settings.watch, fetcher, registry, redis=redis)
+    watch.production = settings.production
+    watch.keys_configured = bool(ApiKeys(settings.serving.api_keys))
+    graphql_app.watch = watch
+    graphql_app.ws_keys = ApiKeys(settings.serving.api_keys)
     graphql_app.localization = localization
 
     @contextlib.asynccontextmanager
@@ -68,9 +75,11 @@ def create_app(settings: Settings | None = None,
         gc.collect()
         gc.freeze()
         localization.rates.start()
+        await watch.start()
         try:
             yield
         finally:
+            await watch.aclose()
             await localization.aclose()
             await fetcher.aclose()
             await registry.aclose()
@@ -78,6 +87,7 @@ def create_app(settings: Settings | None = None,
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
             *health_routes(registry, redis),
             Route("/metrics", metrics_endpoint),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
@@ -88,6 +98,7 @@ def create_app(settings: Settings | None = None,
     app.state.settings = settings
     app.state.fetcher = fetcher
     app.state.registry = registry
+    app.state.watch = watch
     app.state.localization = localization
     return app
 

@@ -65,13 +65,20 @@ def main(argv: list[str] | None = None) -> int:
                          help="added latency per upstream call")
     sandbox.add_argument("--fail-rate", type=_rate, default=0.0,
                          help="share of calls answered with a retryable failure (0..1)")
+    sandbox.add_argument("--drift", default="",
+                         help="items whose price and stock drift: comma-separated ids "
+                              "(taobao_680123456789 or 680123456789) or `all`")
+    sandbox.add_argument("--drift-interval", type=_positive_float, default=5.0,
+                         help="seconds between two drift steps (default 5)")
 
     args = parser.parse_args(argv)
     if args.command == "sandbox":
         from graph.upstreams import bundled_sandbox
 
+        drift = [i.strip() for i in args.drift.split(",") if i.strip()]
         app = bundled_sandbox().create_app(latency_ms=args.latency_ms,
-                                           fail_rate=args.fail_rate)
+                                           fail_rate=args.fail_rate, drift_ids=drift,
+                                           drift_interval_s=args.drift_interval)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
 

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from channels.model import ProductRecord
+from graph.catalog_types import CatalogProduct
 from graph.category_query import CategoryQuery
 from graph.compiler import CompiledOperations, compiled_execution_enabled
 from graph.direct_resolvers import use_direct_resolvers
@@ -27,7 +28,9 @@ from graph.link_query import LinkQuery
 from graph.listing_query import ListingQuery
 from graph.metrics import GraphQLMetrics
 from graph.plain_execution import PreparedOperation, execute_plain, plain_path_applies
-from graph.types import CatalogProduct, Node, Product, Seller, Variant
+from graph.subscriptions import Subscription
+from graph.types import Node, Product, Seller, Variant
+from graph.watch_types import Mutation, WatchQuery
 from resolvers import products as product_resolvers
 from resolvers.context import Context
 from resolvers.errors import UserInputError
@@ -51,7 +54,7 @@ def each(found: Sequence[Any], wrap: Callable[[Any], W]) -> list[W | GraphQLErro
 
 
 @strawberry.type(description="Product data of Taobao, Tmall, 1688 and Weidian in one model.")
-class Query(ListingQuery, CategoryQuery, LinkQuery):
+class Query(ListingQuery, CategoryQuery, LinkQuery, WatchQuery):
     @strawberry.field(description="One product by id (`{channel}_{sourceId}`); null with a "
                                   "coded error when it cannot be loaded.")
     async def product(
@@ -227,7 +230,8 @@ SCALARS: dict[object, Any] = {
 
 def create_schema() -> ProductGraphSchema:
     """The Federation 2 subgraph schema (strawberry emits Federation 2 only)."""
-    built = ProductGraphSchema(query=Query, types=list(ENTITIES), scalar_overrides=SCALARS,
+    built = ProductGraphSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                               types=list(ENTITIES), scalar_overrides=SCALARS,
                                extensions=[GraphQLMetrics, PreparedDocumentExtension])
     use_direct_resolvers(built)
     built.plain_path = plain_path_applies(built)

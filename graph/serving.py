@@ -50,6 +50,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http.types import HTTPMethod
 from strawberry.schema import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -160,7 +161,15 @@ class ProductGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if serving.switch("graphiql", production) else None,
             allow_queries_via_get=serving.switch("allow_get", production),
             # The GraphQL multipart request spec carries `searchByImage(image:)`.
-            multipart_uploads_enabled=True)
+            multipart_uploads_enabled=True,
+            # Subscriptions (graph/subscriptions.py): over WebSocket, and over HTTP as Apollo
+            # Router federates them (`Accept: multipart/mixed;subscriptionSpec="1.0"`).
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                                    MULTIPART_SUBSCRIPTION_PROTOCOL))
+        #: The process's watch feature (set by ``create_app``), and the API keys a
+        #: WebSocket connection must present (HTTP requests are checked by graph/access.py).
+        self.watch: Any = None
+        self.ws_keys: Any = None
 
     # -- the HTTP request -------------------------------------------------------------
 
@@ -208,9 +217,13 @@ class ProductGraphQL(GraphQL[Context, None]):
     def _negotiate(self, scope: Scope) -> str | None:
         headers = dict(scope.get("headers", []))
         accept = headers.get(b"accept")
+        text = accept.decode("latin-1") if accept is not None else None
+        # A subscription over HTTP multipart (graph/subscriptions.py) streams its parts
+        # as strawberry's transport writes them; a refusal before it is JSON.
+        if text is not None and self._get_stream_transport_from_headers({"accept": text}):
+            return "application/json"
         # GET with ``Accept: text/html`` and no operation is GraphiQL's page.
-        return negotiate(accept.decode("latin-1") if accept is not None else None,
-                         html_ok=scope.get("method") == "GET")
+        return negotiate(text, html_ok=scope.get("method") == "GET")
 
     def _refuse(self, scope: Scope, refusal: RequestRefused) -> Response:
         stats = current_stats()
@@ -347,10 +360,33 @@ class ProductGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
-                          max_ids=self.max_ids, request=request, response=response)
+                          max_ids=self.max_ids, request=request, response=response,
+                          watch=self.watch)
         if self.localization is not None:  # set by graph/app.py from the settings
             context.localization = self.localization
         return context
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """With API keys configured a WebSocket presents one: in the ``connection_init``
+        payload (``{"apiKey": …}`` or ``{"Authorization": "Bearer …"}``) or on the upgrade
+        request's headers; otherwise the connection is closed with 4403."""
+        if not self.ws_keys:
+            return await super().on_ws_connect(context)
+        from starlette.datastructures import Headers
+        from strawberry.exceptions import ConnectionRejectionError
+
+        params = context.connection_params if isinstance(context.connection_params,
+                                                         dict) else {}
+        raw = {k.lower(): str(v) for k, v in params.items() if isinstance(v, str)}
+        if "apikey" in raw:
+            raw["x-api-key"] = raw.pop("apikey")
+        upgrade = getattr(context.request, "headers", {})
+        headers = Headers(raw or {k: v for k, v in upgrade.items()})
+        try:
+            self.ws_keys.identify(headers)
+        except RequestRefused:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        return await super().on_ws_connect(context)
 
     async def execute_single(
         self, request: Request, request_adapter: Any, sub_response: Any, context: Context,

@@ -18,6 +18,8 @@ from channels.model import Part
 from graph.limits import OperationLimits
 from graph.link_settings import LinkSettings, link_settings
 from resolvers.part_cache import DEFAULT_CACHE_MAX_AGE_S, DEFAULT_CACHE_TTL_S, CacheSettings
+from resolvers.storage import DEFAULT_DATABASE_URL, async_url
+from resolvers.watch.config import WatchSettings
 
 if TYPE_CHECKING:
     from graph.localization import LocalizationSettings
@@ -240,6 +242,7 @@ class Settings:
     #: Translation providers, glossary and currency rates (graph/localization.py).
     localization: LocalizationSettings = field(default_factory=lambda: _localization())
     links: LinkSettings = field(default_factory=LinkSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @property
     def production(self) -> bool:
@@ -284,6 +287,7 @@ class Settings:
                      for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},
             localization=_localization(env),
             links=link_settings(env, production=mode == "production"),
+            watch=_watch_settings(env),
         )
 
 
@@ -471,4 +475,30 @@ def _serving_settings(env: Environment) -> ServingSettings:
         body_timeout_s=env.positive("BODY_TIMEOUT", 10.0),
         cursor_secret=Secret(env.text("CURSOR_SECRET")),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
+    )
+
+
+def _watch_settings(env: Environment) -> WatchSettings:
+    """``PRODUCTGRAPH_DATABASE_URL``, ``PRODUCTGRAPH_WATCH_*`` and ``PRODUCTGRAPH_WEBHOOK_*``
+    (docs/operations.md)."""
+    url = env.text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        async_url(url)
+    except ValueError as exc:
+        raise SettingsError(f"PRODUCTGRAPH_DATABASE_URL {exc}") from None
+    share = env.positive("WATCH_BUDGET_SHARE", WatchSettings.budget_share)
+    if share > 1:
+        raise SettingsError(f"PRODUCTGRAPH_WATCH_BUDGET_SHARE must be at most 1, got {share:g}")
+    allow_private = env.switch("WEBHOOK_ALLOW_PRIVATE")
+    return WatchSettings(
+        database_url=url,
+        interval_s=env.positive("WATCH_INTERVAL", WatchSettings.interval_s),
+        budget_share=share,
+        webhook_allow_private=bool(allow_private),
+        webhook_backoff_base_s=env.positive("WEBHOOK_BACKOFF_BASE",
+                                            WatchSettings.webhook_backoff_base_s),
+        webhook_max_attempts=env.count("WEBHOOK_MAX_ATTEMPTS",
+                                       WatchSettings.webhook_max_attempts),
+        webhook_timeout_s=env.positive("WEBHOOK_TIMEOUT", WatchSettings.webhook_timeout_s),
+        max_products=env.count("WATCH_MAX_PRODUCTS", WatchSettings.max_products),
     )

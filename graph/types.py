@@ -24,6 +24,8 @@ from channels.variants import (
     value_availability,
     variant_by_selected_options,
 )
+from graph import watch_types
+from graph.catalog_types import CatalogProduct
 from graph.localized import ProductTranslation, VariantTranslation, parse_language
 from graph.source_types import ProductSource, sources_of
 from graph.values import (
@@ -228,80 +230,6 @@ class ProductOption:
     name: str = strawberry.field(description="The option's name.")
     translated_name: str | None = strawberry.field(description="The name, translated.")
     values: list[ProductOptionValue] = strawberry.field(description="The values, in order.")
-
-
-@strawberry.type(description="A Tmall catalog product (SPU) that items are listed against.")
-class CatalogProduct:
-    record: strawberry.Private[model.CatalogProductRecord]
-
-    @classmethod
-    def from_model(cls, record: model.CatalogProductRecord) -> CatalogProduct:
-        return cls(record=record)
-
-    @strawberry.field(description="The catalog product id.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.product_id)
-
-    @strawberry.field(description="The product's name.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="The leaf category (`cid`, `cat_name`).")
-    def category(self) -> Category | None:
-        category = self.record.category
-        return Category.from_model(category, model.Channel.TMALL) if category else None
-
-    @strawberry.field(description="Key properties that identify the product (brand, model).")
-    def key_properties(self) -> list[Attribute]:
-        return [Attribute.from_model(a) for a in self.record.key_properties]
-
-    @strawberry.field(description="Non-key (binding) properties.")
-    def binding_properties(self) -> list[Attribute]:
-        return [Attribute.from_model(a) for a in self.record.binding_properties]
-
-    @strawberry.field(description="Sale properties (the dimensions items vary along).")
-    def sale_properties(self) -> list[Attribute]:
-        return [Attribute.from_model(a) for a in self.record.sale_properties]
-
-    @strawberry.field(description="The market (list) price.")
-    def market_price(self) -> Money | None:
-        return maybe(Money.from_model, self.record.market_price)
-
-    @strawberry.field(description="The product's images, in order.")
-    def images(self) -> list[Image]:
-        return [Image.from_model(i) for i in self.record.images]
-
-    @strawberry.field(description="Images of property values (`product_prop_imgs`), each "
-                                  "with the option value it shows (`option`, from its "
-                                  "`props`); an image also in `images` keeps its position.")
-    def property_images(self) -> list[Image]:
-        return [Image.from_model(i) for i in self.record.property_images]
-
-    @strawberry.field(description="The catalog product's description (`desc`).")
-    def description(self) -> str | None:
-        return self.record.description
-
-    @strawberry.field(description="When the catalog product was created (`created`, ISO "
-                                  "8601 with offset).")
-    def created_at(self) -> datetime | None:
-        return self.record.created_at
-
-    @strawberry.field(description="When the catalog product was last modified (`modified`, "
-                                  "ISO 8601 with offset).")
-    def updated_at(self) -> datetime | None:
-        return self.record.updated_at
-
-    @strawberry.field(description="The catalog status as the marketplace reports it.")
-    def status(self) -> str | None:
-        return self.record.status
-
-    @strawberry.field(description="The selling point line.")
-    def sell_point(self) -> str | None:
-        return self.record.sell_point
-
-    @strawberry.field(description="The seller's own code for the catalog product.")
-    def outer_id(self) -> str | None:
-        return self.record.outer_id
 
 
 @strawberry.federation.type(keys=["id"], description="A product listed on a marketplace, in "
@@ -629,3 +557,30 @@ class Product(Node):
     def updated_at(self) -> datetime | None:
         return self._core().updated_at
 
+
+    # The watch history (graph/watch_types.py): answered from the database, no upstream part.
+    @strawberry.field(description="The observed price changes of this product and its "
+                                  "variants while it was watched, oldest first.")
+    async def price_history(
+        self, info: strawberry.Info,
+        from_: Annotated[datetime | None, strawberry.argument(
+            name="from", description="Changes observed at or after this time.")] = None,
+        to: Annotated[datetime | None, strawberry.argument(
+            description="Changes observed at or before this time.")] = None,
+        variant_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this variant's (`skuId`).")] = None,
+    ) -> list[watch_types.PricePoint]:
+        return await watch_types.price_history(info, self.record.id, from_, to, variant_id)
+
+    @strawberry.field(description="The observed stock changes of this product and its "
+                                  "variants while it was watched, oldest first.")
+    async def stock_history(
+        self, info: strawberry.Info,
+        from_: Annotated[datetime | None, strawberry.argument(
+            name="from", description="Changes observed at or after this time.")] = None,
+        to: Annotated[datetime | None, strawberry.argument(
+            description="Changes observed at or before this time.")] = None,
+        variant_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="Only this variant's (`skuId`).")] = None,
+    ) -> list[watch_types.StockPoint]:
+        return await watch_types.stock_history(info, self.record.id, from_, to, variant_id)

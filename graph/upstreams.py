@@ -58,11 +58,12 @@ def bundled_sandbox(origin: str = SANDBOX_ORIGIN) -> BundledSandbox:
     its catalogs are built when the first app is."""
     from sandbox import credentials
 
-    def create_app(**faults: Any) -> Any:
+    def create_app(drift_ids: Any = (), drift_interval_s: float = 5.0, **faults: Any) -> Any:
         from sandbox.app import create_sandbox_app
         from sandbox.state import Faults
 
-        return create_sandbox_app(Faults(**faults))
+        return create_sandbox_app(Faults(**faults), drift_ids=drift_ids,
+                                  drift_interval_s=drift_interval_s)
 
     return BundledSandbox(environment=credentials.environment(origin),
                           search_url=origin + credentials.STANDARD_PATH,

@@ -48,6 +48,10 @@ class Context:
     max_ids: int = 100
     request: Any = None
     response: Any = None
+    #: The process's ``resolvers.watch.service.WatchService`` (None: watching is off).
+    watch: Any = None
+    #: The ``connection_init`` payload of a WebSocket (graphql-transport-ws) connection.
+    connection_params: Any = None
     #: The process's translation service and rates (graph/app.py builds it from the settings).
     localization: Localization = field(default_factory=default_localization)
     loader: ProductPartLoader = field(init=False)

@@ -73,9 +73,12 @@ class ProductFetcher:
         self.pages: PageCache | None = PageCache(cache) if cache is not None else None
 
     async def fetch(
-        self, channel: Channel, wanted: Mapping[str, frozenset[Part]]
+        self, channel: Channel, wanted: Mapping[str, frozenset[Part]], *, fresh: bool = False
     ) -> dict[str, Answer]:
-        """Fetch, for each source id, the parts wanted; one answer per id, never a raise."""
+        """Fetch, for each source id, the parts wanted; one answer per id, never a raise.
+
+        ``fresh``: skip the cache lookup (an upstream call answers, or joins one in flight,
+        which is as fresh); the answer still refreshes the cache. The watcher polls so."""
         answers: dict[str, Answer] = {}
         try:
             adapter = self.registry.adapter(channel)
@@ -99,7 +102,7 @@ class ProductFetcher:
         values: dict[Key, PartAnswer] = {}
         missing: list[Key] = keys
         stale: list[Key] = []
-        if self.cache is not None:
+        if self.cache is not None and not fresh:
             missing = []
             for key, lookup in zip(keys, await self.cache.get_many(keys), strict=True):
                 if lookup.entry is None:

@@ -130,7 +130,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         offer = OFFERS.get(int(product_id)) if product_id.isdigit() else None
         if offer is None or params["webSite"] != "1688":
             return JSONResponse({"success": False, "message": "该商品不存在"})
-        return JSONResponse({"productInfo": offer, "success": True})
+        return JSONResponse({"productInfo": state.drift.offer(int(product_id), offer),
+                             "success": True})
 
     async def aggregator(request: Request) -> Response:
         started = time.monotonic()
@@ -160,7 +161,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         offer = OFFERS.get(product_id)
         if offer is None:
             return envelope(103, "旺旺账号不存在")
-        return envelope(0, "操作成功", aggregator_data(offer))
+        return envelope(0, "操作成功",
+                        aggregator_data(state.drift.offer(product_id, offer)))
 
     return [
         Route(AOP_PATH + "/param2/{ver}/{ns}/{api}/{app_key}", aop, methods=["GET", "POST"]),

@@ -9,6 +9,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sandbox.drift import CatalogDrift
+
 
 @dataclass
 class Faults:
@@ -42,6 +44,8 @@ class SandboxState:
     #: gateway was still working on them (the caller cancelled its request).
     in_flight: int = 0
     disconnected: int = 0
+    #: Item prices and stock set or drifting, and how often each item was served.
+    drift: CatalogDrift = field(default_factory=CatalogDrift)
     #: TOP calls refused with code 7 (flow control: ``qps_limit``, or an injected ban), per
     #: method — what a client that keeps to its budget never sees.
     rejected: Counter[str] = field(default_factory=Counter)
@@ -63,6 +67,7 @@ class SandboxState:
             "rejected": dict(self.rejected),
             "rejectedTotal": sum(self.rejected.values()),
             "lastParams": {api: dict(params) for api, params in self.last_params.items()},
+            "servedItems": dict(self.drift.served),
         }
 
     def peaks_by_gateway(self) -> dict[str, int]:
@@ -80,6 +85,7 @@ class SandboxState:
         self.last_params.clear()
         self.recent_calls.clear()
         self.qps_ban_until = 0.0
+        self.drift.served.clear()
 
     async def delay(self, request: Any = None) -> bool:
         """Wait the injected latency. Given the Starlette ``request`` (body already read),

@@ -447,6 +447,7 @@ class TopGateway:
                 if not params.get(name, "").strip():
                     raise missing(name)
             body, request_id = spec.handler(params)
+            body = self.state.drift.top_body(body)  # items set or drifting (sandbox/drift.py)
         except TopError as err:
             if err.code == 7:
                 self.state.rejected[method or "<missing method>"] += 1

@@ -74,6 +74,6 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         if item is None:
             return _status(10012, "商品不存在或已删除")
         return JSONResponse({"status": {"status_code": 0, "status_reason": ""},
-                             "result": vdian_item_result(item)})
+                             "result": vdian_item_result(state.drift.weidian_item(item))})
 
     return [Route(WEIDIAN_PATH, gateway, methods=["GET", "POST"])]

@@ -37,8 +37,10 @@ from tests.conftest import GraphQLClient
 
 #: Fields known from the product id alone: they need no part (``__typename`` is not a
 #: field of the type, so it does not appear here).
-#: ``sources`` describes the deployment's routes, not the product's data.
-NEEDS_NO_PART = frozenset({"id", "channel", "sourceId", "sources"})
+#: ``sources`` describes the deployment's routes, not the product's data; the watch history
+#: comes from the database, not from a part.
+NEEDS_NO_PART = frozenset({"id", "channel", "sourceId", "sources", "priceHistory",
+                           "stockHistory"})
 
 #: One product of each channel; taobao_1 does not exist (its fields answer NOT_FOUND).
 IDS = ["taobao_680123456789", "taobao_621795452502", "1688_584240750353",
