@@ -21,7 +21,16 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from channels.decoding import SHANGHAI, UndecodableValue, integer, money, required, text
+from channels.decoding import (
+    SHANGHAI,
+    UndecodableValue,
+    integer_of,
+    money,
+    money_of,
+    required,
+    text,
+    text_of,
+)
 from channels.model import (
     Attribute,
     BusinessGroup,
@@ -103,16 +112,8 @@ def image_url(path: object) -> str | None:
     return IMAGE_BASE + path.lstrip("/")
 
 
-def _money(obj: Mapping[str, Any], key: str) -> Decimal | None:
-    return money(obj.get(key), key)
-
-
-def _int(obj: Mapping[str, Any], key: str) -> int | None:
-    return integer(obj.get(key), key)
-
-
-def _text(obj: Mapping[str, Any], key: str) -> str | None:
-    return text(obj.get(key), key)
+# Members of an upstream object, decoded by the one policy (channels/decoding.py).
+_money, _int, _text = money_of, integer_of, text_of
 
 
 _AMOUNT = r"\d+(?:\.\d+)?"

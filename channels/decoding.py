@@ -30,9 +30,10 @@ The rules per kind:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -105,6 +106,21 @@ def text(value: object, field: str) -> str | None:
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     raise UndecodableValue(field, value, "text")
+
+
+def money_of(obj: Mapping[str, Any], key: str) -> Decimal | None:
+    """``money`` of the member ``key`` of an upstream object (the field named by its key)."""
+    return money(obj.get(key), key)
+
+
+def integer_of(obj: Mapping[str, Any], key: str) -> int | None:
+    """``integer`` of the member ``key`` of an upstream object."""
+    return integer(obj.get(key), key)
+
+
+def text_of(obj: Mapping[str, Any], key: str) -> str | None:
+    """``text`` of the member ``key`` of an upstream object."""
+    return text(obj.get(key), key)
 
 
 def shanghai_time(value: object, field: str) -> datetime | None:

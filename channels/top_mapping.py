@@ -22,10 +22,11 @@ from channels.decoding import (
     SHANGHAI,
     SHANGHAI_TIME_FORMAT,
     UndecodableValue,
-    integer,
-    money,
+    integer_of,
+    money_of,
     shanghai_time,
     text,
+    text_of,
 )
 from channels.model import (
     Attribute,
@@ -496,16 +497,8 @@ def _flag(obj: Mapping[str, Any], key: str) -> bool | None:
     raise UndecodableValue(key, value, "a boolean")
 
 
-def _text(obj: Mapping[str, Any], key: str) -> str | None:
-    return text(obj.get(key), key)
-
-
-def _int(obj: Mapping[str, Any], key: str) -> int | None:
-    return integer(obj.get(key), key)
-
-
-def _money(obj: Mapping[str, Any], key: str) -> Decimal | None:
-    return money(obj.get(key), key)
+# Members of an upstream object, decoded by the one policy (channels/decoding.py).
+_money, _int, _text = money_of, integer_of, text_of
 
 
 def _time(obj: Mapping[str, Any], key: str) -> datetime | None:
