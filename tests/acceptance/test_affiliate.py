@@ -130,6 +130,20 @@ def test_an_m_tb_cn_short_link(sandbox_url: str, affiliate_server: str) -> None:
     assert calls(sandbox_url)["short-link"] == 1
 
 
+def test_a_short_link_to_a_taobao_page_of_a_tmall_item(sandbox_url: str,
+                                                       affiliate_server: str) -> None:
+    # A short link that lands on item.taobao.com: the affiliate answer (user_type 1) says
+    # the item is a Tmall one, and productByText answers it so.
+    n = next(n for n in sorted(TOP_ITEMS) if is_tmall(n))
+    page = f"https://item.taobao.com/item.htm?id={n}"
+    link = "http://m.tb.cn/_sandbox/redirect?to=" + quote(page, safe="")
+    reset(sandbox_url)
+    answer = graphql(affiliate_server, BY_TEXT, {"t": link})
+    assert "errors" not in answer, answer
+    assert answer["data"]["productByText"]["id"] == f"tmall_{n}"
+    assert calls(sandbox_url) == {"short-link": 1, "taobao.tbk.item.info.get": 1}
+
+
 @pytest.mark.parametrize("to", [
     "https://evil.example/item.htm?id=1", "http://10.0.0.1/", "http://169.254.169.254/",
     "http://127.0.0.1/h.x",
