@@ -130,6 +130,19 @@ class ShopListing(Protocol):
         ...
 
 
+@runtime_checkable
+class ShopSearch(Protocol):
+    """An upstream that lists *any* shop's items by the shop's id (an aggregator's search by
+    shop: ``channels/standard.py``). Pages are 1-based, at most 100 items, summary records;
+    ``sort`` is one of the search's keys (``channels.standard.SORT_KEYS``)."""
+
+    async def search_shop(
+        self, channel: Channel, *, shop_id: str, page: int, page_size: int,
+        keyword: str | None = None, sort: str | None = None,
+    ) -> ListingPage:
+        ...
+
+
 async def fetch_each(
     source_ids: Sequence[str],
     fetch_one: Callable[[str], Awaitable[ProductRecord]],
@@ -195,6 +208,19 @@ class ChannelRegistry:
         raise CapabilityNotSupported(
             f"shopProducts needs the TOP gateway for {channel.name}; the upstream configured "
             "for it cannot list a shop", channel=channel)
+
+    def shop_searcher(self, channel: Channel) -> ShopSearch:
+        """The upstream that lists any shop's items on ``channel`` (the configured searcher,
+        an aggregator); ``CapabilityNotSupported`` when none can."""
+        found = self._searchers.get(channel) or self._by_channel.get(channel)
+        if isinstance(found, ShopSearch):
+            return found
+        raise CapabilityNotSupported(
+            f"listing another shop's items is not available for channel {channel.name}: "
+            "the marketplace APIs configured cannot (TOP's seller API lists only the "
+            "session's own shop, see shopProducts, and no affiliate (淘宝客) method lists a "
+            "given shop's items); configure PRODUCTGRAPH_STANDARD_URL for an aggregator "
+            "that can", channel=channel)
 
     def category_tree(self, channel: Channel) -> CategoryTree:
         """The adapter of ``channel`` when it has a category tree;

@@ -14,10 +14,13 @@ Inferred [U], because the seed names the endpoints and fields but not the wire d
 * Paths under ``base_url``: ``GET products/detail?channel=&product_id=&language=``,
   ``GET products/search?channel=&keyword=&page=&page_size=&sort=&price_min=&price_max=
   &category_id=&in_stock_only=``, ``GET products/search-by-image?channel=&image_url=|image_id=
-  &page=&page_size=``, ``POST products/upload-image`` with a JSON body ``{channel,
-  image_base64, content_type}`` (base64 keeps the shared HTTP layer JSON-only, as 1688's own
-  image upload does); auth ``Authorization: Bearer``. ``products/parse`` is not called:
-  ``productByUrl`` reads links locally (``channels/urls.py``).
+  &page=&page_size=``, ``GET products/search-by-shop?channel=&shop_id=&keyword=&page=
+  &page_size=&sort=`` (named by no seed: an aggregator's usual "all items of a shop" call,
+  its answer the seed's ``StandardProductList``), ``POST products/upload-image`` with a
+  JSON body ``{channel, image_base64, content_type}`` (base64 keeps the shared HTTP layer
+  JSON-only, as 1688's own image upload does); auth ``Authorization: Bearer``.
+  ``products/parse`` is not called: ``productByUrl`` reads links locally
+  (``channels/urls.py``).
 * Tmall items are sent as ``channel=taobao`` (the seed knows no ``tmall``); the record keeps
   the channel it was asked for.
 * Shapes the seed leaves open: ``description`` is a localized text (we keep ``original``),
@@ -92,6 +95,7 @@ UPSTREAM = "standard"
 API_DETAIL = "products/detail"
 API_SEARCH = "products/search"
 API_SEARCH_BY_IMAGE = "products/search-by-image"
+API_SEARCH_BY_SHOP = "products/search-by-shop"
 API_UPLOAD_IMAGE = "products/upload-image"
 
 T = TypeVar("T")
@@ -454,40 +458,35 @@ class StandardAdapter:
         in_stock_only: bool = False,
     ) -> ListingPage:
         """One page of a keyword search; ``sort`` is one of ``SORT_KEYS``."""
-        self._served(channel)
-        _check_page(channel, page, page_size)
-        if sort is not None and sort not in SORT_KEYS:
-            raise BadRequest(f"sort must be one of {sorted(SORT_KEYS)}; got {sort[:40]!r}",
-                             channel=channel)
-        params = {"channel": WIRE_CHANNEL[channel], "keyword": keyword, "page": str(page),
-                  "page_size": str(page_size)}
-        optional = {"sort": sort, "category_id": category_id,
-                    "price_min": None if price_min is None else str(price_min),
-                    "price_max": None if price_max is None else str(price_max),
-                    "in_stock_only": "true" if in_stock_only else None,
-                    "language": self.language}
-        params.update({k: v for k, v in optional.items() if v is not None})
+        params = self._page_params(channel, page, page_size, keyword=keyword, sort=sort,
+                                   category_id=category_id,
+                                   price_min=None if price_min is None else str(price_min),
+                                   price_max=None if price_max is None else str(price_max),
+                                   in_stock_only="true" if in_stock_only else None)
         body = await self._get(API_SEARCH, params, channel=channel)
         return self._listing(API_SEARCH, channel, body)
+
+    async def search_shop(
+        self, channel: Channel, *, shop_id: str, page: int, page_size: int,
+        keyword: str | None = None, sort: str | None = None,
+    ) -> ListingPage:
+        """One page of one shop's items, any shop (``products/search-by-shop``: the path
+        and parameters are inferred, README "Routes"); ``sort`` is one of ``SORT_KEYS``."""
+        params = self._page_params(channel, page, page_size, shop_id=shop_id,
+                                   keyword=keyword or None, sort=sort)
+        body = await self._get(API_SEARCH_BY_SHOP, params, channel=channel)
+        return self._listing(API_SEARCH_BY_SHOP, channel, body)
 
     async def search_by_image(
         self, channel: Channel, *, image_url: str | None = None, image_id: str | None = None,
         page: int, page_size: int,
     ) -> ListingPage:
         """Products that look like an image given by URL or by an ``upload_image`` id."""
-        self._served(channel)
-        _check_page(channel, page, page_size)
         if (image_url is None) == (image_id is None):
             raise BadRequest("search by image takes exactly one of image_url and image_id",
                              channel=channel)
-        params = {"channel": WIRE_CHANNEL[channel], "page": str(page),
-                  "page_size": str(page_size)}
-        if image_url is not None:
-            params["image_url"] = image_url
-        else:
-            params["image_id"] = str(image_id)
-        if self.language:
-            params["language"] = self.language
+        params = self._page_params(channel, page, page_size, image_url=image_url,
+                                   image_id=None if image_id is None else str(image_id))
         body = await self._get(API_SEARCH_BY_IMAGE, params, channel=channel)
         return self._listing(API_SEARCH_BY_IMAGE, channel, body)
 
@@ -513,6 +512,19 @@ class StandardAdapter:
         return image_id
 
     # -- plumbing ----------------------------------------------------------------------
+
+    def _page_params(self, channel: Channel, page: int, page_size: int,
+                     sort: str | None = None, **optional: str | None) -> dict[str, str]:
+        """A listing's query: the channel, the page, the sort, the language and the
+        ``optional`` parameters that are set; a bad page or sort refused before any call."""
+        self._served(channel)
+        _check_page(channel, page, page_size)
+        if sort is not None and sort not in SORT_KEYS:
+            raise BadRequest(f"sort must be one of {sorted(SORT_KEYS)}; got {sort[:40]!r}",
+                             channel=channel)
+        given = {**optional, "sort": sort, "language": self.language}
+        return {"channel": WIRE_CHANNEL[channel], "page": str(page),
+                "page_size": str(page_size), **{k: v for k, v in given.items() if v is not None}}
 
     def _served(self, channel: Channel) -> None:
         if channel not in self.channels:
@@ -563,7 +575,8 @@ class StandardAdapter:
         retry_after = _retry_after(response.headers.get("Retry-After"))
         cls = HTTP_ERRORS.get(status, UpstreamError)
         what = {401: "refused the token", 403: "denied access",
-                404: "found no such product", 429: "is rate limiting us"}.get(
+                404: "found no such shop" if api == API_SEARCH_BY_SHOP
+                else "found no such product", 429: "is rate limiting us"}.get(
                     status, f"answered HTTP {status}")
         raise cls(f"the aggregator {what} for {api} ({channel.name})",
                   channel=channel, http_status=status, request_id=request_id,

@@ -1,7 +1,7 @@
-"""The ``Query`` fields that find products: keyword and image search, a shop's listing for
-incremental sync, and product links. ``graph.schema.Query`` inherits them. Each turns its
-GraphQL arguments (enums, the filter input) into the plain ones of ``resolvers/listings.py``
-and wraps the result in its connection type."""
+"""The ``Query`` fields that find products: keyword and image search, the own shop's listing
+for incremental sync, any shop's listing, and product links. ``graph.schema.Query`` inherits
+them. Each turns its GraphQL arguments (enums, the filter input) into the plain ones of
+``resolvers/listings.py`` and wraps the result in its connection type."""
 
 from __future__ import annotations
 
@@ -120,6 +120,31 @@ class ListingQuery:
         return ProductConnection.from_model(await listings.resolve_shop_products(
             info, channel, query, first, after, modified_since, modified_until,
             order_by=shop_order(sort_key, reverse)))
+
+    @strawberry.field(description="Any shop's items, given the shop's `Seller.id`, as a Relay "
+                                  "connection: a price monitor's or buying agent's view of "
+                                  "another shop. Served where the deployment has a route that "
+                                  "lists a given shop (a standard-model aggregator's search by "
+                                  "shop); TOP's seller API lists only the session's own shop "
+                                  "(see shopProducts) and no affiliate (淘宝客) method lists a "
+                                  "given shop's items, so without an aggregator this answers "
+                                  "CAPABILITY_NOT_SUPPORTED.")
+    async def seller_products(
+        self, info: Info[Context, Any],
+        seller_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The shop: a `Seller.id`, `<channel>_shop_<shopId>`.")],
+        query: Annotated[str | None, strawberry.argument(
+            description="Only the shop's items matching these keywords.")] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(
+            description="`endCursor` of the previous page of this same query.")] = None,
+        sort_key: Annotated[ProductSortKey, strawberry.argument(
+            description="The order.")] = ProductSortKey.RELEVANCE,
+        reverse: Annotated[bool, strawberry.argument(
+            description="Descending price (sortKey PRICE only).")] = False,
+    ) -> ProductConnection:
+        return ProductConnection.from_model(await listings.resolve_seller_products(
+            info, str(seller_id), query, first, after, sort=search_sort(sort_key, reverse)))
 
     @strawberry.field(description="The product behind a marketplace link (Taobao, Tmall, 1688, "
                                   "Weidian; desktop and mobile forms). The link is parsed, never "

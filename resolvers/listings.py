@@ -1,5 +1,5 @@
-"""Root resolvers that find products: ``search``, ``searchByImage``, ``shopProducts``,
-``productByUrl`` and ``parseProductUrl``.
+"""Root resolvers that find products: ``search``, ``searchByImage``, ``shopProducts`` (the
+session's own shop), ``sellerProducts`` (any shop), ``productByUrl`` and ``parseProductUrl``.
 
 A listing page is one upstream page (two when the client's ``first`` does not line up with
 the cursor's offset). Its items are summary records — CORE and whatever else the listing
@@ -25,6 +25,7 @@ from channels.model import Channel, ListingPage, Part, ProductRecord
 from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.ids import parse_id
 from resolvers.page_cache import normalized_keyword, page_key
 from resolvers.selection import PART_OF_FIELD, product_parts, selected_field_names
 
@@ -169,6 +170,23 @@ async def with_details(info: Info[Context, Any], records: Sequence[ProductRecord
 
 # -- search ----------------------------------------------------------------------------
 
+def search_keyword(query: str | None) -> str:
+    keyword = (query or "").strip()
+    if len(keyword) > 200:
+        raise UserInputError("`query` is at most 200 characters", argument="query")
+    return keyword
+
+
+async def cached_page(info: Info[Context, Any], call: Callable[[], Awaitable[ListingPage]],
+                      *key: object) -> ListingPage:
+    """The upstream page ``call`` answers, cached under ``key`` (resolvers/page_cache.py);
+    a failed fetch never is."""
+    pages = info.context.fetcher.pages
+    if pages is None:
+        return await call()
+    return await pages.get(page_key(*key), call)
+
+
 def check_filter(price_min: Decimal | None, price_max: Decimal | None,
                  category_id: str | None) -> str | None:
     """Refuse a filter that cannot match (naming ``filter.<field>``); the category id
@@ -196,29 +214,19 @@ async def resolve_search(
     """One page of a keyword search; ``sort`` is one of ``channels.standard.SORT_KEYS``."""
     check_first(first, MAX_SEARCH_FIRST)
     category = check_filter(price_min, price_max, category_id)
-    keyword = (query or "").strip()
-    if len(keyword) > 200:
-        raise UserInputError("`query` is at most 200 characters", argument="query")
+    keyword = search_keyword(query)
     try:
         searcher = info.context.registry.searcher(channel)
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="channel") from exc
 
-    pages = info.context.fetcher.pages
-
     async def fetch(page: int, size: int) -> ListingPage:
-        def call() -> Awaitable[ListingPage]:
-            return searcher.search(
-                channel, keyword=keyword, page=page, page_size=size, sort=sort,
-                price_min=price_min, price_max=price_max, category_id=category,
-                in_stock_only=in_stock_only)
-
-        if pages is None:
-            return await call()
-        # The upstream page, cached (resolvers/page_cache.py); a failed fetch never is.
-        return await pages.get(page_key(
+        return await cached_page(info, lambda: searcher.search(
+            channel, keyword=keyword, page=page, page_size=size, sort=sort,
+            price_min=price_min, price_max=price_max, category_id=category,
+            in_stock_only=in_stock_only),
             "search", channel.value, normalized_keyword(keyword), price_min, price_max,
-            category, in_stock_only, sort, page, size), call)
+            category, in_stock_only, sort, page, size)
 
     key = fingerprint("search", channel.value, keyword, str(price_min), str(price_max),
                       category, in_stock_only, sort)
@@ -357,6 +365,52 @@ async def resolve_shop_products(
     key = fingerprint("shop", channel.value, keyword, start, end, order_by)
     return await listing(info, fetch, first=first, after=after, query=key,
                          core_fields=ONSALE_CORE_FIELDS)
+
+
+# -- any shop's listing ----------------------------------------------------------------
+
+#: The longest shop id accepted (a Taobao nick is at most 32 characters; numeric ids fewer).
+MAX_SHOP_ID_LENGTH = 64
+
+
+def shop_of(seller_id: str) -> tuple[Channel, str]:
+    """The channel and the shop id of a ``Seller.id`` (``<channel>_shop_<id>``)."""
+    try:
+        parsed = parse_id(seller_id, argument="sellerId")
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument="sellerId") from exc
+    shop = parsed.source_id.strip()
+    if parsed.kind != "seller" or not shop or len(shop) > MAX_SHOP_ID_LENGTH \
+            or not shop.isprintable():
+        shown = seller_id if len(seller_id) <= 60 else seller_id[:57] + "..."
+        raise UserInputError(f"`sellerId` must be a Seller.id `<channel>_shop_<shopId>` (a "
+                             f"shop id of at most {MAX_SHOP_ID_LENGTH} printable "
+                             f"characters); got {shown!r}", argument="sellerId")
+    return parsed.channel, shop
+
+
+async def resolve_seller_products(info: Info[Context, Any], seller_id: str,
+                                  query: str | None, first: int, after: str | None, *,
+                                  sort: str) -> ListingResult:
+    """One page of any shop's items, through the upstream that can list a given shop (an
+    aggregator's search by shop); ``sort`` is one of ``channels.standard.SORT_KEYS``."""
+    channel, shop = shop_of(seller_id)
+    check_first(first, MAX_SEARCH_FIRST)
+    keyword = search_keyword(query)
+    try:
+        searcher = info.context.registry.shop_searcher(channel)
+    except ChannelError as exc:
+        raise to_graphql_error(exc, argument="sellerId") from exc
+
+    async def fetch(page: int, size: int) -> ListingPage:
+        return await cached_page(info, lambda: searcher.search_shop(
+            channel, shop_id=shop, keyword=keyword or None, page=page, page_size=size,
+            sort=sort), "shop", channel.value, shop, normalized_keyword(keyword), sort,
+            page, size)
+
+    key = fingerprint("seller", channel.value, shop, keyword, sort)
+    return await listing(info, fetch, first=first, after=after, query=key,
+                         core_fields=SEARCH_CORE_FIELDS)
 
 
 # -- links -----------------------------------------------------------------------------

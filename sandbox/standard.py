@@ -2,8 +2,9 @@
 
 Endpoints under ``STANDARD_PATH`` (paths and request shapes inferred, see
 ``channels/standard.py``): ``GET products/detail``, ``GET products/search``,
-``GET products/search-by-image``, ``POST products/upload-image``, ``GET products/parse``,
-each behind ``Authorization: Bearer STANDARD_TOKEN``. Amounts are JSON numbers in yuan.
+``GET products/search-by-image``, ``GET products/search-by-shop``, ``POST
+products/upload-image``, ``GET products/parse``, each behind ``Authorization: Bearer
+STANDARD_TOKEN``. Amounts are JSON numbers in yuan.
 
 Catalogs: Weidian (``catalog_weidian.ITEMS``), Taobao/Tmall (``catalog_top.TOP_ITEMS``,
 answered as channel ``taobao``) and 1688 (``catalog_1688.OFFERS``), each turned into the
@@ -13,6 +14,11 @@ Search is deterministic: a case-insensitive keyword substring of the original ti
 filters on the buyer's unit price, exact category id, in-stock-only, then a total order
 (every sort key ends with the product id), so pages never overlap or skip. ``translated``
 texts are the sandbox's stand-in translation ``[<language>] <original>``.
+
+``products/search-by-shop`` takes ``shop_id``: the shop's ``seller.id`` in this aggregator's
+answers, or, for a Taobao/Tmall shop, the seller's numeric id (the affiliate API's
+``seller_id``), as aggregators' shop searches take either; an id no product's shop has
+answers 404 ``SHOP_NOT_FOUND``. Its ``keyword`` and ``sort`` are the search's.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from sandbox.catalog_weidian import ITEMS as WEIDIAN_ITEMS
 from sandbox.catalog_weidian import WeidianItem
 from sandbox.credentials import STANDARD_PATH, STANDARD_TOKEN
 from sandbox.state import SandboxState
+from sandbox.tbk import seller_id as top_seller_id
 
 SHANGHAI = timezone(timedelta(hours=8))
 MAX_PAGE_SIZE = 100
@@ -313,14 +320,24 @@ def catalog() -> dict[str, dict[str, Entry]]:
 
 # -- search ------------------------------------------------------------------------------
 
+def of_shop(entry: Entry, shop_id: str) -> bool:
+    """Whether ``shop_id`` names the entry's shop (its ``seller.id``, or for a TOP item the
+    seller's numeric id)."""
+    shop = str(entry.detail["seller"]["id"] or "")
+    return shop == shop_id or (entry.detail["channel"] == "taobao"
+                               and str(top_seller_id(shop)) == shop_id)
+
+
 def search_entries(channel: str, *, keyword: str, sort: str = "relevance",
                    price_min: Decimal | None = None, price_max: Decimal | None = None,
-                   category_id: str | None = None, in_stock_only: bool = False) -> list[Entry]:
+                   category_id: str | None = None, in_stock_only: bool = False,
+                   shop_id: str | None = None) -> list[Entry]:
     """Every match in one total order (ties broken by id), for slicing into pages."""
     needle = keyword.strip().casefold()
     matches = [
         e for e in catalog().get(channel, {}).values()
         if needle in e.title.casefold()
+        and (shop_id is None or of_shop(e, shop_id))
         and (price_min is None or e.unit_price >= price_min)
         and (price_max is None or e.unit_price <= price_max)
         and (category_id is None or e.category_id == category_id)
@@ -419,6 +436,13 @@ def _decimal_arg(query: Any, name: str) -> Decimal | None:
         raise _Refusal(400, "INVALID_PARAMETER", f"{name} is a decimal amount") from None
 
 
+def _sort_arg(query: Any) -> str:
+    sort = str(query.get("sort") or "relevance")
+    if sort not in SORTS:
+        raise _Refusal(400, "INVALID_PARAMETER", f"sort is one of {', '.join(SORTS)}")
+    return sort
+
+
 def _channel_arg(query: Any) -> str:
     channel = str(query.get("channel", ""))
     if channel not in ("1688", "taobao", "weidian"):
@@ -480,15 +504,26 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         q = request.query_params
         channel = _channel_arg(q)
         page, page_size = _page_args(q)
-        sort = q.get("sort") or "relevance"
-        if sort not in SORTS:
-            raise _Refusal(400, "INVALID_PARAMETER", f"sort is one of {', '.join(SORTS)}")
         keyword = str(q.get("keyword", ""))
         matches = search_entries(
-            channel, keyword=keyword, sort=sort, price_min=_decimal_arg(q, "price_min"),
+            channel, keyword=keyword, sort=_sort_arg(q), price_min=_decimal_arg(q, "price_min"),
             price_max=_decimal_arg(q, "price_max"), category_id=q.get("category_id") or None,
             in_stock_only=q.get("in_stock_only") in ("true", "1"))
         return _list_body(channel, keyword, page, page_size, matches, q.get("language"))
+
+    async def search_by_shop(request: Request) -> dict[str, Any]:
+        q = request.query_params
+        channel = _channel_arg(q)
+        page, page_size = _page_args(q)
+        shop_id = str(q.get("shop_id", "")).strip()
+        if not shop_id:
+            raise _Refusal(400, "INVALID_PARAMETER", "shop_id is required")
+        if not any(of_shop(e, shop_id) for e in catalog().get(channel, {}).values()):
+            raise _Refusal(404, "SHOP_NOT_FOUND", f"no {channel} shop {shop_id[:30]}")
+        keyword = str(q.get("keyword", ""))
+        matches = search_entries(channel, keyword=keyword, sort=_sort_arg(q), shop_id=shop_id)
+        body = _list_body(channel, keyword, page, page_size, matches, q.get("language"))
+        return {**body, "shop_id": shop_id}
 
     async def search_by_image(request: Request) -> dict[str, Any]:
         q = request.query_params
@@ -528,6 +563,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         Route(f"{base}/products/search", endpoint("products/search", search)),
         Route(f"{base}/products/search-by-image",
               endpoint("products/search-by-image", search_by_image)),
+        Route(f"{base}/products/search-by-shop",
+              endpoint("products/search-by-shop", search_by_shop)),
         Route(f"{base}/products/upload-image", endpoint("products/upload-image", upload_image),
               methods=["POST"]),
     ]
