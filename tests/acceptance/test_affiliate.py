@@ -81,30 +81,70 @@ def test_forty_items_cost_one_affiliate_call(sandbox_url: str, affiliate_server:
     assert calls(sandbox_url) == {"taobao.tbk.item.info.get": 1}
 
 
-def test_with_an_aggregator_variants_add_its_calls(sandbox_url: str) -> None:
+@pytest.fixture(scope="module")
+def aggregator_server(sandbox_url: str) -> Iterator[str]:
+    """Affiliate credentials and a standard-model aggregator."""
     port = free_port()
     server = f"http://127.0.0.1:{port}"
     env = affiliate_env(sandbox_url, PRODUCTGRAPH_STANDARD_URL=sandbox_url + "/standard",
                         PRODUCTGRAPH_STANDARD_TOKEN=STANDARD_TOKEN)
     with running(productgraph("serve", "--port", str(port)), ready_url=server + "/healthz",
                  env=env):
-        reset(sandbox_url)
-        assert "errors" not in graphql(server, CORE, {"ids": IDS})
-        assert calls(sandbox_url) == {"taobao.tbk.item.info.get": 1}
-        reset(sandbox_url)
-        ids = IDS[10:30]
-        result = graphql(server, WITH_VARIANTS, {"ids": ids})
-        assert "errors" not in result, result
-        for product in result["data"]["products"]:
-            item = TOP_ITEMS[int(product["id"].removeprefix("taobao_"))]
-            assert {v["skuId"] for v in product["variants"]} == \
-                {str(s["sku_id"]) for s in item.get("skus") or []}
-            sources = {s["part"]: s["source"] for s in product["sources"]}
-            assert sources["CORE"] == "AFFILIATE_API"
-            assert sources["VARIANTS"] == "AGGREGATOR"
-        # CORE is cached from the first query: the SKUs cost exactly one aggregator call per
-        # item; nothing else.
-        assert calls(sandbox_url) == {"standard.products/detail": len(ids)}
+        yield server
+
+
+def test_with_an_aggregator_variants_add_its_calls(sandbox_url: str,
+                                                   aggregator_server: str) -> None:
+    server = aggregator_server
+    reset(sandbox_url)
+    assert "errors" not in graphql(server, CORE, {"ids": IDS})
+    assert calls(sandbox_url) == {"taobao.tbk.item.info.get": 1}
+    reset(sandbox_url)
+    ids = IDS[10:30]
+    result = graphql(server, WITH_VARIANTS, {"ids": ids})
+    assert "errors" not in result, result
+    for product in result["data"]["products"]:
+        item = TOP_ITEMS[int(product["id"].removeprefix("taobao_"))]
+        assert {v["skuId"] for v in product["variants"]} == \
+            {str(s["sku_id"]) for s in item.get("skus") or []}
+        sources = {s["part"]: s["source"] for s in product["sources"]}
+        assert sources["CORE"] == "AFFILIATE_API"
+        assert sources["VARIANTS"] == "AGGREGATOR"
+    # CORE is cached from the first query: the SKUs cost exactly one aggregator call per
+    # item; nothing else.
+    assert calls(sandbox_url) == {"standard.products/detail": len(ids)}
+
+
+SELLER_PRODUCTS = """query ($s: ID!) { sellerProducts(sellerId: $s, first: 100) {
+  totalCount edges { node { id title { original } } } } }"""
+
+
+def test_any_shop_needs_a_route_that_lists_one(sandbox_url: str,
+                                               affiliate_server: str) -> None:
+    # Affiliate credentials only: no affiliate method lists a given shop's items.
+    reset(sandbox_url)
+    answer = graphql(affiliate_server, SELLER_PRODUCTS, {"s": "taobao_shop_1234567"})
+    assert answer["data"] is None or answer["data"]["sellerProducts"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "CAPABILITY_NOT_SUPPORTED"
+    assert answer["errors"][0]["extensions"]["argument"] == "sellerId"
+    assert calls(sandbox_url) == {}
+
+
+def test_any_shop_through_the_aggregator(sandbox_url: str, aggregator_server: str) -> None:
+    # The shop of an item the affiliate API answered (its numeric seller_id) is listed by
+    # the aggregator's search by shop: one call for the page.
+    n = sorted(TOP_ITEMS)[5]
+    seller = graphql(aggregator_server, f'{{ product(id: "taobao_{n}") {{ seller {{ id }} }} }}'
+                     )["data"]["product"]["seller"]["id"]
+    reset(sandbox_url)
+    answer = graphql(aggregator_server, SELLER_PRODUCTS, {"s": seller})
+    assert "errors" not in answer, answer
+    nick = TOP_ITEMS[n]["nick"]
+    shop = {f"taobao_{m}" for m, item in TOP_ITEMS.items() if item["nick"] == nick}
+    edges = answer["data"]["sellerProducts"]["edges"]
+    assert {e["node"]["id"] for e in edges} == shop
+    assert answer["data"]["sellerProducts"]["totalCount"] == len(shop)
+    assert calls(sandbox_url) == {"standard.products/search-by-shop": 1}
 
 
 def test_share_text_and_tpwd(sandbox_url: str, affiliate_server: str) -> None:

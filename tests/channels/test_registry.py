@@ -8,6 +8,7 @@ from channels.base import ChannelRegistry, ShopListing
 from channels.errors import CapabilityNotSupported
 from channels.model import Channel
 from channels.standard import StandardAdapter
+from channels.tbk import TbkAdapter
 from channels.top import TopAdapter
 
 
@@ -25,5 +26,23 @@ async def test_only_the_top_gateway_lists_a_shop() -> None:
         with pytest.raises(CapabilityNotSupported) as caught:
             registry.shop_lister(Channel.ALIBABA_1688)   # not configured at all
         assert caught.value.channel is Channel.ALIBABA_1688
+    finally:
+        await registry.aclose()
+
+
+async def test_only_an_aggregator_lists_any_shop() -> None:
+    top = TopAdapter(app_key="k", app_secret="s")
+    tbk = TbkAdapter(top, adzone_id="mm_1_2_3")
+    aggregator = StandardAdapter(base_url="http://aggregator/", token="t",
+                                 channels=(Channel.WEIDIAN,))
+    registry = ChannelRegistry([tbk, aggregator], searchers={Channel.TMALL: aggregator})
+    try:
+        assert registry.shop_searcher(Channel.WEIDIAN) is aggregator   # serves the channel
+        assert registry.shop_searcher(Channel.TMALL) is aggregator     # searches it
+        # The affiliate route alone: no method of it lists a given shop's items.
+        with pytest.raises(CapabilityNotSupported, match="affiliate") as caught:
+            registry.shop_searcher(Channel.TAOBAO)
+        assert caught.value.code == "CAPABILITY_NOT_SUPPORTED"
+        assert "PRODUCTGRAPH_STANDARD_URL" in caught.value.message
     finally:
         await registry.aclose()
