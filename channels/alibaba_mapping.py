@@ -518,7 +518,7 @@ def product_from_1688(info: Mapping[str, Any], *, source_id: str) -> ProductReco
                           media=media)
     seller = seller_from_1688(info)
     description = _text(info, "description")
-    empty = {Part.CATALOG}
+    empty = {Part.CATALOG, Part.COUPON}
     if not variants:
         empty.add(Part.VARIANTS)
     if seller is None:

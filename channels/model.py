@@ -49,6 +49,9 @@ class Part(enum.Enum):
     DESCRIPTION = "description"
     SELLER = "seller"
     CATALOG = "catalog"
+    #: The price after coupons (``CouponPrice``): only the affiliate route answers it with
+    #: a call of its own (``taobao.tbk.item.info.upgrade.get``); the others answer it empty.
+    COUPON = "coupon"
 
 
 class ImageKind(enum.Enum):
@@ -112,6 +115,15 @@ class Coupon:
     ends_at: datetime | None = None
     remaining: int | None = None
     total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CouponPrice:
+    """What a buyer pays after the item's coupons, as the upstream estimates it (TOP
+    affiliate ``final_promotion_price``, 预估到手价), and the coupon that takes the most off."""
+
+    after_coupon: Decimal | None = None
+    coupon: Coupon | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +433,7 @@ class ProductRecord:
     description: Description | None = None
     seller: SellerRecord | None = None
     catalog: CatalogProductRecord | None = None
+    coupon: CouponPrice | None = None
     request_id: str | None = None
     # Parts the upstream was asked for and answered "nothing" (e.g. an item with no SKUs,
     # or no catalog product): loaded, but empty.

@@ -12,6 +12,11 @@ Methods (README, "The affiliate route", says which facts are documented and whic
   ``n_tbk_item`` (mapped in ``channels/tbk_mapping.py``). Unknown or non-affiliate ids are
   missing from the answer, so a missing id is ``NotFound``. The documented request has no
   ``fields`` and no ``adzone_id``: the answer is lean as it is.
+* ``taobao.tbk.item.info.upgrade.get`` (apiId 64763, 商品详情查询升级版), only where the app
+  is granted it (``coupons=True``): ``item_id`` at most 20 ids a call; answers ``results`` →
+  ``tbk_item_detail`` with ``price_promotion_info`` (the price after coupons, and the coupon:
+  ``coupon_price_from_upgrade``). It answers the COUPON part, in the same wave as the
+  others; without the grant COUPON is answered empty, at no call.
 * ``taobao.tbk.tpwd.convert`` (淘口令转链, apiId 32932): ``password_content`` (the 淘口令, or
   a text holding one), ``adzone_id`` (the third part of the PID ``mm_<member>_<site>_<adzone>``),
   ``dx``; answers ``data`` → ``num_iid`` and ``click_url``. A code that names no affiliate
@@ -21,20 +26,31 @@ Methods (README, "The affiliate route", says which facts are documented and whic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from channels.base import FetchResult
 from channels.decoding import UndecodableValue, text
 from channels.errors import BadRequest, ChannelError, NotFound, UpstreamError
-from channels.model import Channel, Part
-from channels.tbk_mapping import TBK_PARTS, item_from_tbk, tbk_items
+from channels.model import Channel, Part, ProductRecord
+from channels.tbk_mapping import (
+    TBK_PARTS,
+    coupon_price_from_upgrade,
+    item_from_tbk,
+    tbk_items,
+    upgrade_details,
+    upgrade_source_id,
+)
 from channels.top import TopAdapter
 
 ITEM_INFO_METHOD = "taobao.tbk.item.info.get"
+UPGRADE_METHOD = "taobao.tbk.item.info.upgrade.get"
 TPWD_CONVERT_METHOD = "taobao.tbk.tpwd.convert"
 #: ``num_iids`` of ``taobao.tbk.item.info.get`` carries at most 40 ids (apiId 24518).
 TBK_BATCH_LIMIT = 40
+#: ``item_id`` of ``taobao.tbk.item.info.upgrade.get``: "一次最多查询20个" (apiId 64763).
+UPGRADE_BATCH_LIMIT = 20
 #: ``platform``: 1 answers desktop ``item_url``s, 2 wireless ones.
 PLATFORM_PC = "1"
 
@@ -57,20 +73,23 @@ def check_adzone_id(adzone_id: str) -> str:
 
 class TbkAdapter:
     """Taobao and Tmall items (CORE, MEDIA, SELLER) from ``taobao.tbk.item.info.get``, 40 a
-    call, and 淘口令 resolution through ``taobao.tbk.tpwd.convert``."""
+    call; the price after coupons (COUPON) from ``taobao.tbk.item.info.upgrade.get`` where
+    granted, 20 a call; 淘口令 resolution through ``taobao.tbk.tpwd.convert``."""
 
     channels: tuple[Channel, ...] = (Channel.TAOBAO, Channel.TMALL)
     batch_limit = TBK_BATCH_LIMIT
-    parts_per_call = TBK_PARTS
+    parts_per_call = TBK_PARTS | {Part.COUPON}
     #: ``Product.sources`` names this route so.
     source_name = "AFFILIATE_API"
 
     def __init__(self, top: TopAdapter, *, adzone_id: str,
-                 platform: str = PLATFORM_PC) -> None:
-        """``top`` signs and sends the calls (its session, if any, is not needed)."""
+                 platform: str = PLATFORM_PC, coupons: bool = False) -> None:
+        """``top`` signs and sends the calls (its session, if any, is not needed);
+        ``coupons``: the app is granted ``taobao.tbk.item.info.upgrade.get``."""
         self._top = top
         self.adzone_id = check_adzone_id(adzone_id)
         self.platform = platform
+        self.coupons = coupons
 
     def __repr__(self) -> str:
         return f"TbkAdapter({self._top!r}, adzone_id={self.adzone_id!r})"
@@ -84,21 +103,62 @@ class TbkAdapter:
 
     def source_of(self, part: Part) -> str | None:
         """``AFFILIATE_API`` for the parts it answers; no source for the others."""
-        return self.source_name if part in TBK_PARTS else None
+        return self.source_name if part in self.parts_per_call else None
 
     async def fetch(
         self, channel: Channel, source_ids: Sequence[str], parts: frozenset[Part]
     ) -> FetchResult:
-        """The parts of ``TBK_PARTS`` asked for; other parts stay unloaded (a layered
-        adapter asks another source for them, ``channels/layered.py``)."""
+        """The parts of ``parts_per_call`` asked for, the item call and the coupon calls at
+        once; other parts stay unloaded (a layered adapter asks another source for them,
+        ``channels/layered.py``)."""
         ids = list(dict.fromkeys(source_ids))
-        wanted = (parts & TBK_PARTS) or frozenset({Part.CORE})
-        chunks = [ids[i:i + TBK_BATCH_LIMIT] for i in range(0, len(ids), TBK_BATCH_LIMIT)]
-        results: dict[str, Any] = {}
-        for chunk_result in await asyncio.gather(
-                *(self._fetch_batch(channel, chunk, wanted) for chunk in chunks)):
-            results.update(chunk_result)
-        return {sid: results[sid] for sid in source_ids}
+        item_parts = parts & TBK_PARTS
+        if not parts & self.parts_per_call:
+            item_parts = frozenset({Part.CORE})
+        with_coupon = Part.COUPON in parts
+        items, coupons = await asyncio.gather(
+            _chunked(ids, TBK_BATCH_LIMIT,
+                     lambda chunk: self._fetch_batch(channel, chunk, item_parts))
+            if item_parts else _nothing(),
+            _chunked(ids, UPGRADE_BATCH_LIMIT,
+                     lambda chunk: self._fetch_coupons(channel, chunk))
+            if with_coupon and self.coupons else _nothing())
+        out: dict[str, Any] = {}
+        for sid in source_ids:
+            record = items[sid] if item_parts else ProductRecord(channel, sid)
+            coupon = coupons.get(sid)
+            if isinstance(record, Exception) or not with_coupon:
+                out[sid] = record
+            elif isinstance(coupon, Exception):
+                out[sid] = coupon
+            elif coupon is None:
+                out[sid] = replace(record, empty_parts=record.empty_parts | {Part.COUPON})
+            else:
+                out[sid] = replace(record, coupon=coupon)
+        return out
+
+    async def _fetch_coupons(self, channel: Channel,
+                             ids: Sequence[str]) -> dict[str, Any]:
+        """Each id's ``CouponPrice`` (``None``: no price after coupons answered, or the item
+        is not in the answer) or the call's error."""
+        try:
+            body, request_id = await self._top.call(
+                UPGRADE_METHOD, {"item_id": ",".join(ids)}, channel=channel)
+        except ChannelError as exc:
+            return dict.fromkeys(ids, exc)
+        found: dict[str, Any] = {}
+        for detail in upgrade_details(body):
+            source_id = upgrade_source_id(detail)
+            if source_id is None:
+                continue
+            try:
+                found[source_id] = coupon_price_from_upgrade(detail)
+            except UndecodableValue as exc:
+                found[source_id] = UpstreamError(
+                    f"{channel.value} answered {UPGRADE_METHOD} for item {source_id} with an "
+                    f"undecodable field: {exc}", channel=channel, request_id=request_id,
+                    http_status=200, retryable=False)
+        return {sid: found.get(sid) for sid in ids}
 
     async def _fetch_batch(self, channel: Channel, ids: Sequence[str],
                            parts: frozenset[Part]) -> dict[str, Any]:
@@ -150,3 +210,17 @@ class TbkAdapter:
 
     async def aclose(self) -> None:
         await self._top.aclose()
+
+
+async def _chunked(ids: list[str], size: int,
+                   call: Callable[[list[str]], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    """``call`` on every ``size`` ids at once, the answers merged."""
+    merged: dict[str, Any] = {}
+    for answer in await asyncio.gather(*(call(ids[i:i + size])
+                                         for i in range(0, len(ids), size))):
+        merged.update(answer)
+    return merged
+
+
+async def _nothing() -> dict[str, Any]:
+    return {}

@@ -16,6 +16,19 @@ recorded answers (tests/fixtures/taobao/tbk_item_info_get*.json) name them:
   category names; the answer carries no category id, so ``Category`` stays unset and the
   names become attributes).
 
+``taobao.tbk.item.info.upgrade.get`` (apiId 64763, 商品详情查询升级版) answers ``results`` →
+``tbk_item_detail[]``: ``item_id`` / ``input_item_iid`` (the id as asked), and
+``price_promotion_info`` with ``reserve_price``, ``zk_final_price``, ``final_promotion_price``
+(预估到手价: the price after the promotions and coupons) and ``final_promotion_path_list`` →
+``final_promotion_path_map_data[]`` (the promotions that make it: ``promotion_title``,
+``promotion_desc``, ``promotion_fee``, ``promotion_start_time`` / ``promotion_end_time``,
+``promotion_id``), as the method's documentation and its SDKs' response types name them
+(tests/fixtures/taobao/tbk_item_info_upgrade_get.json). ``coupon_price_from_upgrade`` reads
+``final_promotion_price`` as the price after coupons and the entry whose title names a coupon
+(券) with the largest fee as the coupon [inferred: which entries are coupons, the threshold
+read from a ``promotion_desc`` like 满199元减20元, and the time format, epoch milliseconds or
+``yyyy-MM-dd HH:mm:ss``].
+
 Coupon fields are not documented for ``taobao.tbk.item.info.get``; the material methods
 (``taobao.tbk.dg.material.optional``) answer ``coupon_amount``, ``coupon_start_fee``,
 ``coupon_start_time`` / ``coupon_end_time`` (``yyyy-MM-dd``), ``coupon_remain_count`` and
@@ -26,6 +39,7 @@ the price reaches the threshold) are set; else both stay ``None``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +50,7 @@ from channels.model import (
     Attribute,
     Channel,
     Coupon,
+    CouponPrice,
     Image,
     ImageKind,
     LocalizedText,
@@ -100,12 +115,16 @@ def media_from_tbk(item: Mapping[str, Any]) -> Media:
 
 
 def _coupon_day(value: object, field: str, *, end: bool) -> datetime | None:
+    """A coupon's first or last moment: epoch milliseconds, ``yyyy-MM-dd HH:mm:ss``, or a
+    day (``yyyy-MM-dd``: its first or last second), in Asia/Shanghai."""
     raw = text(value, field)
     if raw is None:
         return None
     try:
         if raw.isdigit():  # epoch milliseconds, as some material answers write it
             return datetime.fromtimestamp(int(raw) / 1000, tz=SHANGHAI)
+        if len(raw) >= 19:
+            return datetime.strptime(raw[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
         day = datetime.strptime(raw[:10], "%Y-%m-%d")
     except ValueError:
         raise UndecodableValue(field, value, "a yyyy-MM-dd date") from None
@@ -129,6 +148,75 @@ def coupon_from_tbk(item: Mapping[str, Any]) -> Coupon | None:
     )
 
 
+def _after(price: Decimal | None, coupon: Coupon | None) -> Decimal | None:
+    """``price`` less the coupon, when the price reaches the coupon's threshold."""
+    if price is None or coupon is None or (coupon.threshold is not None
+                                           and price < coupon.threshold):
+        return None
+    return max(price - coupon.amount, Decimal("0"))
+
+
+def upgrade_details(body: Mapping[str, Any]) -> list[JsonObject]:
+    """The ``tbk_item_detail`` list of a ``taobao.tbk.item.info.upgrade.get`` answer."""
+    return top_list(body.get("results"), "tbk_item_detail")
+
+
+def upgrade_source_id(detail: Mapping[str, Any]) -> str | None:
+    """The numeric id an upgrade detail answers: the id as asked, else ``item_id``."""
+    for key in ("input_item_iid", "item_id"):
+        value = text(detail.get(key), key)
+        if value and value.isdigit():
+            return value
+    return None
+
+
+def _promotion_paths(info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    paths = info.get("final_promotion_path_list")
+    if isinstance(paths, Mapping):
+        paths = paths.get("final_promotion_path_map_data")
+    if isinstance(paths, Mapping):   # one entry, unwrapped
+        paths = [paths]
+    return [p for p in paths if isinstance(p, Mapping)] if isinstance(paths, list) else []
+
+
+_THRESHOLD = re.compile(r"满\s*([0-9]+(?:\.[0-9]+)?)")
+
+
+def coupon_from_paths(paths: list[Mapping[str, Any]]) -> Coupon | None:
+    """The coupon (a path entry whose title names a 券) that takes the most off."""
+    best: tuple[Decimal, Mapping[str, Any]] | None = None
+    for path in paths:
+        if "券" not in (text(path.get("promotion_title"), "promotion_title") or ""):
+            continue
+        fee = money(path.get("promotion_fee"), "promotion_fee")
+        if fee is not None and fee > 0 and (best is None or fee > best[0]):
+            best = (fee, path)
+    if best is None:
+        return None
+    fee, path = best
+    threshold = _THRESHOLD.search(text(path.get("promotion_desc"), "promotion_desc") or "")
+    return Coupon(
+        amount=fee, threshold=Decimal(threshold.group(1)) if threshold else None,
+        starts_at=_coupon_day(path.get("promotion_start_time"), "promotion_start_time",
+                              end=False),
+        ends_at=_coupon_day(path.get("promotion_end_time"), "promotion_end_time", end=True))
+
+
+def coupon_price_from_upgrade(detail: Mapping[str, Any]) -> CouponPrice | None:
+    """``final_promotion_price`` and the coupon of one upgrade detail; without a final
+    promotion price, ``zk_final_price`` less the coupon; ``None`` when it carries neither."""
+    info = detail.get("price_promotion_info")
+    if not isinstance(info, Mapping):
+        return None
+    coupon = coupon_from_paths(_promotion_paths(info))
+    after = money(info.get("final_promotion_price"), "final_promotion_price")
+    if after is None:
+        after = _after(money(info.get("zk_final_price"), "zk_final_price"), coupon)
+    if after is None and coupon is None:
+        return None
+    return CouponPrice(after_coupon=after, coupon=coupon)
+
+
 def price_from_tbk(item: Mapping[str, Any]) -> PriceTrio:
     """``reserve_price`` (list), ``zk_final_price`` (shown, and ``final``), and the price
     after the coupon when one applies at that price."""
@@ -138,9 +226,7 @@ def price_from_tbk(item: Mapping[str, Any]) -> PriceTrio:
     if display is None:
         raise UndecodableValue("zk_final_price", None, "present")
     coupon = coupon_from_tbk(item)
-    after: Decimal | None = None
-    if coupon is not None and (coupon.threshold is None or display >= coupon.threshold):
-        after = max(display - coupon.amount, Decimal("0"))
+    after = _after(display, coupon)
     # ``original`` is only a list price that differs from the shown one (channels/model.py).
     original = reserve if reserve is not None and reserve != display else None
     return PriceTrio(display=display, original=original, final=final, after_coupon=after,

@@ -398,6 +398,8 @@ def item_from_top(
         values["description"] = Description(html=html) if html else None
     if Part.SELLER in parts:
         values["seller"] = seller_from_top(item, channel)
+    if Part.COUPON in parts:
+        values["coupon"] = None
     for name, value in values.items():
         if value is None:
             empty.add(Part(name))
@@ -581,6 +583,7 @@ _PART_FIELDS: dict[Part, tuple[str, ...]] = {
     Part.DESCRIPTION: ("desc",),
     Part.SELLER: ("nick", "location"),
     Part.CATALOG: ("product_id",),
+    Part.COUPON: (),     # the seller API has no coupon: answered empty
 }
 
 CATALOG_FIELDS = (

@@ -75,6 +75,9 @@ class TaobaoSettings:
     item_source: str = "seller"
     #: The affiliate adzone (the last part of the PID ``mm_<member>_<site>_<adzone>``).
     adzone_id: str = ""
+    #: The affiliate app is granted ``taobao.tbk.item.info.upgrade.get``: ``price.afterCoupon``
+    #: and ``price.coupon`` come from it (channels/tbk.py).
+    affiliate_coupons: bool = False
 
     @property
     def configured(self) -> bool:
@@ -97,6 +100,7 @@ class TaobaoSettings:
             item_source=env.choice("TAOBAO_ITEM_SOURCE", "seller", ITEM_SOURCES,
                                    f"must be one of {', '.join(ITEM_SOURCES)}"),
             adzone_id=env.text("TAOBAO_ADZONE_ID"),
+            affiliate_coupons=bool(env.switch("TAOBAO_AFFILIATE_COUPONS")),
         )
         if taobao.adzone_id:
             try:

@@ -22,6 +22,7 @@ class ProductPart(enum.Enum):
     DESCRIPTION = "description"
     SELLER = "seller"
     CATALOG = "catalog"
+    COUPON = "coupon"
 
 
 @strawberry.enum(description="The kind of upstream route a part came from.")

@@ -300,7 +300,7 @@ class Product(Node):
     @strawberry.field(description="The product's price (the lowest variant's, for ranges see "
                                   "`priceRange`).")
     def price(self) -> ProductPrice:
-        return ProductPrice.from_model(self._core().price)
+        return ProductPrice.from_model(self._core().price, self.record.coupon)
 
     @strawberry.field(description="The lowest and highest unit price over the variants.")
     def price_range(self) -> MoneyRange:

@@ -156,7 +156,8 @@ def build_registry(settings: Settings,
             policy=policy_of(top.qps, "top", sandboxed=not live),
             redis=redis, transport=None if live else sandboxed())
         # The affiliate API (one client with the seller methods) also resolves 淘口令.
-        tbk = TbkAdapter(top_adapter, adzone_id=top.adzone_id) if top.adzone_id else None
+        tbk = TbkAdapter(top_adapter, adzone_id=top.adzone_id,
+                         coupons=top.affiliate_coupons) if top.adzone_id else None
         adapters.append(top_adapter if top.item_source != "affiliate" or tbk is None
                         else tbk)
 

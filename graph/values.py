@@ -163,22 +163,30 @@ class ProductPrice:
         "Taobao/Tmall through the affiliate route only, null elsewhere."
     )
     after_coupon: Money | None = strawberry.field(
-        description="`final` minus `coupon.amount` when the coupon applies at that price; "
-        "only where the affiliate answer carries a coupon, null elsewhere."
+        description="What the buyer pays after coupons: TOP affiliate `final_promotion_price` "
+        "(预估到手价) where the app is granted taobao.tbk.item.info.upgrade.get (a call of "
+        "its own, only when selected), else `final` minus `coupon.amount` when a coupon "
+        "applies at that price; null where the upstream gives neither."
     )
     coupon: Coupon | None = strawberry.field(
-        description="The affiliate coupon of the item, where the upstream gives one; null "
-        "elsewhere."
+        description="The item's affiliate coupon (the one that takes the most off), where the "
+        "upstream gives one; null elsewhere."
     )
 
     @classmethod
-    def from_model(cls, trio: model.PriceTrio) -> ProductPrice:
+    def from_model(cls, trio: model.PriceTrio,
+                   coupon: model.CouponPrice | None = None) -> ProductPrice:
+        """``trio``, with the price after coupons and the coupon of ``coupon`` (the COUPON
+        part) where it gives them."""
+        after = coupon.after_coupon if coupon and coupon.after_coupon is not None \
+            else trio.after_coupon
+        chosen = coupon.coupon if coupon and coupon.coupon is not None else trio.coupon
         return cls(original=Money.from_model(trio.before_promotion),
                    display=Money.from_model(trio.display),
                    promotion=maybe(Money.from_model, trio.promotion),
                    final=maybe(Money.from_model, trio.final),
-                   after_coupon=maybe(Money.from_model, trio.after_coupon),
-                   coupon=maybe(Coupon.from_model, trio.coupon))
+                   after_coupon=maybe(Money.from_model, after),
+                   coupon=maybe(Coupon.from_model, chosen))
 
 
 @strawberry.type(description="A coupon an affiliate (淘宝客) answer attaches to an item.")

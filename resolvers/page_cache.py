@@ -26,7 +26,8 @@ from resolvers.part_cache import CACHE_REQUESTS, CachedPart, LruMemoryCache, Par
 
 log = logging.getLogger("productgraph.cache")
 
-KEY_PREFIX = "productgraph:page:v1:"
+#: v2: the pickled ProductRecord gained ``coupon``.
+KEY_PREFIX = "productgraph:page:v2:"
 DEFAULT_SEARCH_TTL_S = 60.0
 DEFAULT_SEARCH_MAX_AGE_S = 300.0
 

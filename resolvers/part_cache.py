@@ -41,16 +41,16 @@ from channels.model import Channel, Part
 
 log = logging.getLogger("productgraph.cache")
 
-#: Seconds a cached part is fresh. Price and stock (CORE) and the SKU matrix change often;
-#: images, the description, the shop and the Tmall SPU rarely.
+#: Seconds a cached part is fresh. Price and stock (CORE), the SKU matrix and the price after
+#: coupons change often; images, the description, the shop and the Tmall SPU rarely.
 DEFAULT_CACHE_TTL_S: dict[Part, float] = {
-    Part.CORE: 60.0, Part.VARIANTS: 60.0,
+    Part.CORE: 60.0, Part.VARIANTS: 60.0, Part.COUPON: 60.0,
     Part.MEDIA: 3600.0, Part.DESCRIPTION: 3600.0, Part.SELLER: 3600.0, Part.CATALOG: 3600.0,
 }
 #: Seconds a part may be served stale (past its TTL, while one refresh runs or while the
 #: upstream is down or banning us). Past this age it is fetched as if never cached.
 DEFAULT_CACHE_MAX_AGE_S: dict[Part, float] = {
-    Part.CORE: 900.0, Part.VARIANTS: 900.0,
+    Part.CORE: 900.0, Part.VARIANTS: 900.0, Part.COUPON: 900.0,
     Part.MEDIA: 86400.0, Part.DESCRIPTION: 86400.0, Part.SELLER: 86400.0,
     Part.CATALOG: 86400.0,
 }

@@ -55,6 +55,8 @@ PART_OF_TRANSLATION_FIELD: dict[str, Part] = {
 
 # Variant fields that read the product's core (the minimum order for priceForQuantity).
 VARIANT_CORE_FIELDS = frozenset({"priceForQuantity"})
+#: ``Product.price`` fields that read the COUPON part (the price after coupons).
+PRICE_COUPON_FIELDS = frozenset({"afterCoupon", "coupon"})
 
 
 #: Answers remembered per (operation, response path, descent); the operation object is held
@@ -88,6 +90,9 @@ def parts_of_product_fields(fields: Iterable[SelectedField]) -> set[Part]:
         part = PART_OF_FIELD.get(field.name)
         if part is not None:
             parts.add(part)
+        if field.name == "price" and any(
+                child.name in PRICE_COUPON_FIELDS for child in _children([field])):
+            parts.add(Part.COUPON)
         if part is Part.VARIANTS and _selects(
                 _children([field]), VARIANT_CORE_FIELDS, ("firstSelectableVariant",)):
             parts.add(Part.CORE)

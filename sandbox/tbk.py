@@ -6,6 +6,11 @@ call, no session needed):
 
 * ``taobao.tbk.item.info.get``: ``num_iids`` (at most 40, else code 41), answers
   ``results`` → ``n_tbk_item`` as apiId 24518 documents it; unknown ids are left out.
+* ``taobao.tbk.item.info.upgrade.get``: ``item_id`` (at most 20, else code 41), answers
+  ``results`` → ``tbk_item_detail`` as apiId 64763 documents it: ``item_id``,
+  ``input_item_iid``, ``item_basic_info`` and ``price_promotion_info`` (``reserve_price``,
+  ``zk_final_price``, ``final_promotion_price``, and for about one item in three a 单品券
+  in ``final_promotion_path_list``: ``coupon_of``); unknown ids are left out.
 * ``taobao.tbk.tpwd.convert``: ``password_content`` and ``adzone_id`` (must be
   ``credentials.TBK_ADZONE_ID``); answers ``data`` → ``num_iid``, ``click_url``. A code the
   sandbox never issued answers code 15, sub_code ``10000``, as recorded answers do.
@@ -40,6 +45,10 @@ from sandbox.state import SandboxState
 from sandbox.top import Body, MethodSpec, TopError, id_list, invalid
 
 MAX_TBK_NUM_IIDS = 40
+MAX_UPGRADE_ITEM_IDS = 20
+#: The sandbox's coupons run through June 2026 (epoch milliseconds, Asia/Shanghai).
+COUPON_STARTS_MS = "1777564800000"   # 2026-05-01 00:00:00 +08:00
+COUPON_ENDS_MS = "1782835199000"     # 2026-06-30 23:59:59 +08:00
 ISSUE_EXAMPLE_CODE = "AbCd1234"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CODE = re.compile(r"[A-Za-z0-9]{8,14}")
@@ -115,6 +124,49 @@ def item_info_body(params: Mapping[str, str]) -> tuple[Body, str | None]:
     return ({"results": items} if items else {}), None
 
 
+def coupon_of(num_iid: int, final: Decimal) -> tuple[Decimal, Decimal] | None:
+    """The sandbox's 单品券 of an item (about one in three): ``(amount, threshold)``, the
+    threshold the final price rounded down to ten yuan (0: none), the amount a tenth of it."""
+    if zlib.crc32(f"coupon:{num_iid}".encode()) % 3 or final < 10:
+        return None
+    threshold = final // 10 * 10
+    return max(Decimal(1), (final / 10).quantize(Decimal(1))), threshold
+
+
+def tbk_item_detail(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog item in ``tbk_item_detail`` shape (apiId 64763's fields)."""
+    basic = n_tbk_item(item)
+    final = Decimal(basic["zk_final_price"])
+    prices: dict[str, Any] = {"reserve_price": basic["reserve_price"],
+                              "zk_final_price": basic["zk_final_price"],
+                              "final_promotion_price": f"{final:.2f}"}
+    coupon = coupon_of(basic["num_iid"], final)
+    if coupon is not None:
+        amount, threshold = coupon
+        prices["final_promotion_price"] = f"{final - amount:.2f}"
+        prices["final_promotion_path_list"] = [{
+            "promotion_title": "单品券",
+            "promotion_desc": f"满{threshold:.0f}元减{amount:.0f}元" if threshold else
+            f"无门槛减{amount:.0f}元",
+            "promotion_fee": f"{amount:.2f}",
+            "promotion_start_time": COUPON_STARTS_MS, "promotion_end_time": COUPON_ENDS_MS,
+            "promotion_id": f"sandbox{basic['num_iid']}"}]
+    return {
+        "item_id": str(basic["num_iid"]), "input_item_iid": str(basic["num_iid"]),
+        "item_basic_info": {k: basic[k] for k in ("title", "pict_url", "user_type", "seller_id",
+                                                  "volume", "provcity")}
+        | {"shop_title": basic["nick"]},
+        "price_promotion_info": prices,
+    }
+
+
+def item_info_upgrade_body(params: Mapping[str, str]) -> tuple[Body, str | None]:
+    ids = id_list(params, "item_id", MAX_UPGRADE_ITEM_IDS)
+    details = [tbk_item_detail(catalog_top.TOP_ITEMS[i]) for i in ids
+               if i in catalog_top.TOP_ITEMS]
+    return ({"results": details} if details else {}), None
+
+
 def _check_adzone(params: Mapping[str, str]) -> None:
     if params.get("adzone_id", "").strip() != TBK_ADZONE_ID:
         raise TopError(15, "Remote service error", "isv.adzone-not-exist",
@@ -154,6 +206,8 @@ def tpwd_create_body(params: Mapping[str, str]) -> tuple[Body, str | None]:
 def methods() -> dict[str, MethodSpec]:
     return {
         "taobao.tbk.item.info.get": MethodSpec(False, ("num_iids",), item_info_body),
+        "taobao.tbk.item.info.upgrade.get": MethodSpec(False, ("item_id",),
+                                                       item_info_upgrade_body),
         "taobao.tbk.tpwd.convert": MethodSpec(
             False, ("password_content", "adzone_id"), tpwd_convert_body),
         "taobao.tbk.tpwd.create": MethodSpec(False, ("url",), tpwd_create_body),

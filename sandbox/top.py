@@ -70,7 +70,11 @@ LIST_ITEM_NAMES = {
     "item_rectangle_imgs": "item_img", "item_cats": "item_cat",
     # The affiliate answers (sandbox/tbk.py): ``results`` → ``n_tbk_item``, and string lists.
     "results": "n_tbk_item", "small_images": "string",
+    "final_promotion_path_list": "final_promotion_path_map_data",
+    "promotion_tag_list": "promotion_tag_map_data",
 }
+#: ... and those of one method only (``taobao.tbk.item.info.upgrade.get``: ``tbk_item_detail``).
+METHOD_LIST_ITEM_NAMES = {"taobao.tbk.item.info.upgrade.get": {"results": "tbk_item_detail"}}
 
 BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -170,16 +174,16 @@ def select_fields(
     return out
 
 
-def wrap_lists(value: Any) -> Any:
+def wrap_lists(value: Any, names: Mapping[str, str] = LIST_ITEM_NAMES) -> Any:
     """The non-simplified shape: every list becomes ``{"<singular>": [...]}``."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, inner in value.items():
             if isinstance(inner, list):
-                singular = LIST_ITEM_NAMES.get(key) or (key[:-1] if key.endswith("s") else key)
-                out[key] = {singular: [wrap_lists(el) for el in inner]}
+                singular = names.get(key) or (key[:-1] if key.endswith("s") else key)
+                out[key] = {singular: [wrap_lists(el, names) for el in inner]}
             else:
-                out[key] = wrap_lists(inner)
+                out[key] = wrap_lists(inner, names)
         return out
     return value
 
@@ -215,7 +219,9 @@ class Envelope:
     def success(self, method: str, body: dict[str, Any], request_id: str) -> Response:
         if self.as_json and self.simplify:
             return self.render({**body, "request_id": request_id})
-        return self.render({response_root(method): {**wrap_lists(body), "request_id": request_id}})
+        names = {**LIST_ITEM_NAMES, **METHOD_LIST_ITEM_NAMES.get(method, {})}
+        return self.render({response_root(method): {**wrap_lists(body, names),
+                                                    "request_id": request_id}})
 
     def error(self, err: TopError, request_id: str | None = None) -> Response:
         return self.render(err.body(request_id or new_request_id()))
