@@ -154,10 +154,8 @@ class TbkAdapter:
             try:
                 found[source_id] = coupon_price_from_upgrade(detail)
             except UndecodableValue as exc:
-                found[source_id] = UpstreamError(
-                    f"{channel.value} answered {UPGRADE_METHOD} for item {source_id} with an "
-                    f"undecodable field: {exc}", channel=channel, request_id=request_id,
-                    http_status=200, retryable=False)
+                found[source_id] = _undecodable(channel, UPGRADE_METHOD, source_id, exc,
+                                                request_id)
         return {sid: found.get(sid) for sid in ids}
 
     async def _fetch_batch(self, channel: Channel, ids: Sequence[str],
@@ -174,10 +172,8 @@ class TbkAdapter:
             try:
                 found[source_id] = item_from_tbk(item, channel, parts, request_id=request_id)
             except UndecodableValue as exc:
-                found[source_id] = UpstreamError(
-                    f"{channel.value} answered {ITEM_INFO_METHOD} for item {source_id} with "
-                    f"an undecodable field: {exc}", channel=channel, request_id=request_id,
-                    http_status=200, retryable=False)
+                found[source_id] = _undecodable(channel, ITEM_INFO_METHOD, source_id, exc,
+                                                request_id)
         return {sid: found.get(sid) or NotFound(
             f"no {channel.value} product {sid} (the affiliate API answers only items open "
             "to affiliates)", channel=channel, request_id=request_id) for sid in ids}
@@ -210,6 +206,13 @@ class TbkAdapter:
 
     async def aclose(self) -> None:
         await self._top.aclose()
+
+
+def _undecodable(channel: Channel, method: str, source_id: str, exc: UndecodableValue,
+                 request_id: str | None) -> UpstreamError:
+    return UpstreamError(f"{channel.value} answered {method} for item {source_id} with an "
+                         f"undecodable field: {exc}", channel=channel, request_id=request_id,
+                         http_status=200, retryable=False)
 
 
 async def _chunked(ids: list[str], size: int,
