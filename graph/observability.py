@@ -24,7 +24,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from channels.http import request_observer
@@ -67,9 +66,30 @@ def current_stats() -> RequestStats | None:
     return _current.get()
 
 
-def request_id_from(headers: Headers) -> str:
-    given = headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+def request_id_of(scope: Scope) -> str:
+    """The request's ``X-Request-Id`` when it is a valid one, else a fresh id."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return uuid.uuid4().hex
+
+
+class _Bound:
+    """``stats`` as the current request's until ``close()``."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, stats: RequestStats) -> None:
+        self._token = _current.set(stats)
+
+    def close(self) -> None:
+        _current.reset(self._token)
+
+
+def bind_stats(stats: RequestStats) -> _Bound:
+    """Make ``stats`` the request's (``current_stats``) until the returned ``close()``."""
+    return _Bound(stats)
 
 
 class UrlQueryRedaction(logging.Filter):
@@ -103,7 +123,7 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        stats = RequestStats(request_id_from(Headers(scope=scope)))
+        stats = RequestStats(request_id_of(scope))
         stats_token = _current.set(stats)
         observer_token = request_observer.set(stats.upstream_call)
         started = time.perf_counter()
@@ -131,10 +151,10 @@ class RequestLogMiddleware:
         finally:
             request_observer.reset(observer_token)
             _current.reset(stats_token)
-            _log(scope, stats, status, (time.perf_counter() - started) * 1000)
+            log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
 
 
-def _log(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
+def log_request(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
     path = scope.get("path", "")
     level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
     if not access_log.isEnabledFor(level):
