@@ -36,6 +36,7 @@ the request timeout (504 REQUEST_TIMEOUT).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import types
@@ -98,29 +99,35 @@ class FastLane:
             await self.app(scope, receive, send)
             return
         media_type, length = headers
-        pending = receive()
-        if not isinstance(pending, Coroutine):
-            message = await pending
-        else:
-            try:
-                waiting = pending.send(None)
-            except StopIteration as done:
-                message = done.value
+        read: list[Message] = []
+        parts: list[bytes] = []
+        while True:
+            pending = receive()
+            if not isinstance(pending, Coroutine):
+                message = await pending
             else:
-                # Not here yet: the full stack waits for the body, within its deadline.
-                started = pending
-                await self.app(scope, _replay(lambda: _continue(started, waiting), receive),
-                               send)
-                return
-        body = message.get("body", b"")
-        if message["type"] != "http.request" or message.get("more_body", False) \
-                or len(body) != length:
-            await self.app(scope, _replay(lambda: _given(message), receive), send)
-            return
+                try:
+                    waiting = pending.send(None)
+                except StopIteration as done:
+                    message = done.value
+                else:
+                    # Not here yet: the full stack waits for the body, within its deadline.
+                    rest = functools.partial(_continue, pending, waiting)
+                    await self.app(scope, _replay(read, rest, receive), send)
+                    return
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
         try:
+            if message["type"] != "http.request" or len(body) != length:
+                raise _Slow
             prepared = self._prepare(body)
         except _Slow:
-            await self.app(scope, _replay(lambda: _given(message), receive), send)
+            await self.app(scope, _replay(read, None, receive), send)
             return
         await self._serve(scope, receive, send, media_type, prepared)
 
@@ -260,23 +267,23 @@ async def _send_refusal(send: Send, refusal: RequestRefused, stats: RequestStats
     return refusal.status
 
 
-def _replay(first: Callable[[], Awaitable[Message]], receive: Receive) -> Receive:
-    """``receive`` whose first message is ``first()``'s (the body the lane read, or is
-    reading), for the full stack."""
-    pending: Callable[[], Awaitable[Message]] | None = first
+def _replay(read: list[Message], rest: Callable[[], Awaitable[Message]] | None,
+            receive: Receive) -> Receive:
+    """``receive`` for the full stack: the messages the lane read first, then the one it
+    was waiting for (``rest``), then the server's."""
+    queue = list(read)
+    pending = rest
 
     async def replayed() -> Message:
         nonlocal pending
+        if queue:
+            return queue.pop(0)
         if pending is not None:
             awaited, pending = pending, None
             return await awaited()
         return await receive()
 
     return replayed
-
-
-async def _given(message: Message) -> Message:
-    return message
 
 
 class _ClientGone(Exception):
@@ -321,6 +328,7 @@ async def _run_eagerly(work: Coroutine[Any, Any, Any], receive: Receive,
 
 
 async def _continue(work: Coroutine[Any, Any, Any], waiting: Any) -> Any:
+    """The rest of ``work``, which yielded ``waiting`` at its first step."""
     return await _resume(work, waiting)
 
 

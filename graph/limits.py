@@ -245,6 +245,8 @@ class _CostWalker:
     def multiplier(self, field: FieldNode) -> int:
         for argument in field.arguments or ():
             name = argument.name.value
+            if name not in PAGE_SIZE_ARGUMENTS and name not in KEY_LIST_ARGUMENTS:
+                continue  # its value does not count (nor is a variable of it read)
             value = self.value(argument.value)
             if name in PAGE_SIZE_ARGUMENTS and isinstance(value, int):
                 return max(0, value)

@@ -13,7 +13,6 @@ redaction of upstream URLs from httpx's log.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import time
@@ -24,6 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from channels.http import request_observer
@@ -174,4 +174,6 @@ def log_request(scope: Scope, stats: RequestStats, status: int, duration_ms: flo
         record["cost"] = stats.cost
     if stats.key_id:
         record["key_id"] = stats.key_id
-    access_log.log(level, json.dumps(record, separators=(",", ":")))
+    # orjson: a sixth of json.dumps's time on this line (bench/hot_path.py); its UTF-8
+    # output is the same JSON.
+    access_log.log(level, orjson.dumps(record).decode())
