@@ -32,7 +32,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from graph.observability import current_stats
+from graph.observability import RequestStats, current_stats
 from graph.refusal import RequestRefused, refusal_response
 from graph.settings import Secret
 
@@ -194,20 +194,23 @@ def _exempt(scope: Scope) -> bool:
             and "text/html" in headers.get("accept", ""))
 
 
-class AccessControlMiddleware:
-    """Checks the API key, then the client's rate limit, before ``/graphql`` runs."""
+class AccessControl:
+    """The API key, then the client's rate limit: what a ``/graphql`` request must pass
+    before it runs (``AccessControlMiddleware``, and graph/fast_lane.py)."""
 
-    def __init__(self, app: ASGIApp, *, keys: ApiKeys, limiter: RateLimiter | None) -> None:
-        self.app = app
+    def __init__(self, keys: ApiKeys, limiter: RateLimiter | None) -> None:
         self.keys = keys
         self.limiter = limiter
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _exempt(scope):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        stats = current_stats()
+    def __bool__(self) -> bool:
+        return bool(self.keys) or self.limiter is not None
+
+    async def admit(self, scope: Scope, headers: Headers,
+                    stats: RequestStats | None) -> list[tuple[bytes, bytes]] | RequestRefused:
+        """The rate-limit headers to add to the answer, or the refusal to answer with
+        (counted in ``stats``)."""
+        if not self:
+            return []
         try:
             if self.keys:
                 client = "key:" + self.keys.identify(headers)
@@ -218,23 +221,38 @@ class AccessControlMiddleware:
                 client = "addr:" + (peer[0] if peer else "unknown")
             decision = await self.limiter.take(client) if self.limiter else None
         except RequestRefused as refused:
-            if stats is not None:
-                stats.error_codes.append(refused.code)
-            await refusal_response(refused)(scope, receive, send)
-            return
-        if decision is not None and not decision.allowed:
-            refusal = RequestRefused(
+            return refused
+        if decision is None:
+            return []
+        if not decision.allowed:
+            return RequestRefused(
                 429, "RATE_LIMITED",
                 f"Rate limit of {decision.limit} requests per minute exceeded; retry in "
-                f"{decision.retry_after_s} s.")
-            if stats is not None:
-                stats.error_codes.append(refusal.code)
-            await refusal_response(refusal, decision.headers())(scope, receive, send)
-            return
-        if decision is None:
+                f"{decision.retry_after_s} s.", decision.headers())
+        return [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
+
+
+class AccessControlMiddleware:
+    """Checks the API key, then the client's rate limit, before ``/graphql`` runs."""
+
+    def __init__(self, app: ASGIApp, *, keys: ApiKeys, limiter: RateLimiter | None) -> None:
+        self.app = app
+        self.control = AccessControl(keys, limiter)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _exempt(scope):
             await self.app(scope, receive, send)
             return
-        extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
+        stats = current_stats()
+        extra = await self.control.admit(scope, Headers(scope=scope), stats)
+        if isinstance(extra, RequestRefused):
+            if stats is not None:
+                stats.error_codes.append(extra.code)
+            await refusal_response(extra)(scope, receive, send)
+            return
+        if not extra:
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

@@ -16,8 +16,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from graph.access import AccessControlMiddleware, ApiKeys, RateLimiter
+from graph.access import AccessControl, AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.disconnect import CancelOnDisconnect
+from graph.fast_lane import FastLane
 from graph.health import health_routes
 from graph.localization import build_localization
 from graph.metrics import metrics_endpoint
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None,
             Route("/metrics", metrics_endpoint),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
         ],
-        middleware=_middleware(settings, redis),
+        middleware=_middleware(settings, redis, graphql_app),
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -103,10 +104,17 @@ def create_app(settings: Settings | None = None,
     return app
 
 
-def _middleware(settings: Settings, redis: Any) -> list[Middleware]:
-    """Outermost first: request id and access log, CORS, then API keys and rate limit."""
+def _middleware(settings: Settings, redis: Any, view: ProductGraphQL) -> list[Middleware]:
+    """Outermost first: the fast lane (graph/fast_lane.py), request id and access log,
+    CORS, then API keys and rate limit."""
     serving = settings.serving
+    limiter = (RateLimiter(serving.rate_limit_per_minute, redis=redis)
+               if serving.rate_limit_per_minute else None)
+    keys = ApiKeys(serving.api_keys)
     stack = [Middleware(RequestLogMiddleware)]
+    if serving.fast_lane:
+        stack.insert(0, Middleware(FastLane, view=view, access=AccessControl(keys, limiter),
+                                   cors=bool(serving.cors_origins)))
     if serving.cors_origins:
         stack.append(Middleware(
             CORSMiddleware, allow_origins=list(serving.cors_origins),
@@ -117,9 +125,6 @@ def _middleware(settings: Settings, redis: Any) -> list[Middleware]:
             expose_headers=[REQUEST_ID_HEADER, "RateLimit-Limit", "RateLimit-Remaining",
                             "RateLimit-Reset", "Retry-After"],
             max_age=600))
-    limiter = (RateLimiter(serving.rate_limit_per_minute, redis=redis)
-               if serving.rate_limit_per_minute else None)
-    keys = ApiKeys(serving.api_keys)
     if keys or limiter:
         stack.append(Middleware(AccessControlMiddleware, keys=keys, limiter=limiter))
     stack.append(Middleware(CancelOnDisconnect))  # a client that hangs up cancels its work

@@ -40,8 +40,10 @@ from graphql import (
     visit,
 )
 from graphql.execution.collect_fields import FragmentDetails, collect_fields
-from graphql.execution.executor import Executor
+from graphql.execution.executor import Executor, to_nodes
 from graphql.execution.incremental import IncrementalExecutor
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
 
 from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
 
@@ -134,6 +136,22 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
     state = plan.state
 
     class CompiledExecutor(base):  # type: ignore[valid-type,misc]
+        def execute_fields(self, parent_type: Any, source_value: Any, path: Any,
+                           grouped_field_set: Any, position_context: Any) -> Any:
+            # One compiled root field (``product``, ``products``, ``search`` …): resolved
+            # and completed here, as ``execute_field`` would, without the gathering of
+            # several root fields' awaitables.
+            if path is not None or len(grouped_field_set) != 1 \
+                    or self.middleware_manager or self.abort_signal is not None:
+                return super().execute_fields(parent_type, source_value, path,
+                                              grouped_field_set, position_context)
+            ((key, details),) = grouped_field_set.items()
+            complete = roots.get(id(details[0].node))
+            if complete is None:
+                return super().execute_fields(parent_type, source_value, path,
+                                              grouped_field_set, position_context)
+            return single_root(self, parent_type, source_value, key, details, complete)
+
         def complete_value(self, return_type: Any, field_details_list: Any, info: Any,
                            path: Any, result: Any, position_context: Any) -> Any:
             complete = roots.get(id(field_details_list[0].node)) \
@@ -146,6 +164,46 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
                 return complete(result, path)
             finally:
                 state.executor = None
+
+    def single_root(executor: Any, parent_type: Any, source: Any, key: str,
+                    details: Any, complete: Complete) -> Any:
+        first = details[0]
+        node = first.node
+        field_def = parent_type.fields[node.name.value]
+        return_type = field_def.type
+        path = Path(None, key, parent_type.name)
+        info = executor.build_resolve_info(field_def, to_nodes(details), parent_type, path)
+        try:
+            args = get_argument_values(
+                field_def, node, executor.variable_values, first.fragment_variable_values,
+                executor.hide_suggestions) if field_def.args or node.arguments else {}
+            result = (field_def.resolve or executor.field_resolver)(source, info, **args)
+        except Exception as raw:
+            executor.handle_field_error(raw, return_type, details, path)
+            return {key: None}
+        if not executor.is_awaitable(result):
+            return {key: completed(executor, result, return_type, details, path, complete)}
+
+        async def awaited() -> dict[str, Any]:
+            try:
+                value = await result
+            except Exception as raw:
+                executor.handle_field_error(raw, return_type, details, path)
+                return {key: None}
+            return {key: completed(executor, value, return_type, details, path, complete)}
+
+        return awaited()
+
+    def completed(executor: Any, value: Any, return_type: Any, details: Any, path: Path,
+                  complete: Complete) -> Any:
+        state.executor = executor
+        try:
+            return complete(value, path)
+        except Exception as raw:
+            executor.handle_field_error(raw, return_type, details, path)
+            return None
+        finally:
+            state.executor = None
 
     CompiledExecutor.__name__ = CompiledExecutor.__qualname__ = f"Compiled{base.__name__}"
     return CompiledExecutor

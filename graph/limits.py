@@ -229,9 +229,12 @@ class _CostWalker:
         self.variables = variables
         self.memo: dict[str, int] = {}
         self.visiting: set[str] = set()
+        #: Whether the cost read a variable (else it is the same for any variables).
+        self.read_variables = False
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
+            self.read_variables = True
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             return int(node.value)
@@ -242,6 +245,8 @@ class _CostWalker:
     def multiplier(self, field: FieldNode) -> int:
         for argument in field.arguments or ():
             name = argument.name.value
+            if name not in PAGE_SIZE_ARGUMENTS and name not in KEY_LIST_ARGUMENTS:
+                continue  # its value does not count (nor is a variable of it read)
             value = self.value(argument.value)
             if name in PAGE_SIZE_ARGUMENTS and isinstance(value, int):
                 return max(0, value)
@@ -291,10 +296,17 @@ def requested_cost(document: DocumentNode, operation: OperationDefinitionNode | 
     """The requested cost of the operation a request runs (``select_operation``'s pick; of
     the costliest operation when that is ``None``): fields, times the list sizes asked for
     above them."""
+    return cost_and_dependence(document, operation, variables)[0]
+
+
+def cost_and_dependence(document: DocumentNode, operation: OperationDefinitionNode | None,
+                        variables: Mapping[str, Any] | None) -> tuple[int, bool]:
+    """``requested_cost``, and whether it read a variable (if not, it holds for any)."""
     walker = _CostWalker(document, variables or {})
     operations = [operation] if operation is not None else [
         d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return max((walker.selection_set(o.selection_set) for o in operations), default=0)
+    cost = max((walker.selection_set(o.selection_set) for o in operations), default=0)
+    return cost, walker.read_variables
 
 
 def check_cost(cost: int, limits: OperationLimits) -> None:

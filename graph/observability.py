@@ -13,7 +13,6 @@ redaction of upstream URLs from httpx's log.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import time
@@ -24,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import Headers
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from channels.http import request_observer
@@ -67,9 +66,30 @@ def current_stats() -> RequestStats | None:
     return _current.get()
 
 
-def request_id_from(headers: Headers) -> str:
-    given = headers.get(REQUEST_ID_HEADER, "")
-    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+def request_id_of(scope: Scope) -> str:
+    """The request's ``X-Request-Id`` when it is a valid one, else a fresh id."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return uuid.uuid4().hex
+
+
+class _Bound:
+    """``stats`` as the current request's until ``close()``."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, stats: RequestStats) -> None:
+        self._token = _current.set(stats)
+
+    def close(self) -> None:
+        _current.reset(self._token)
+
+
+def bind_stats(stats: RequestStats) -> _Bound:
+    """Make ``stats`` the request's (``current_stats``) until the returned ``close()``."""
+    return _Bound(stats)
 
 
 class UrlQueryRedaction(logging.Filter):
@@ -103,7 +123,7 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        stats = RequestStats(request_id_from(Headers(scope=scope)))
+        stats = RequestStats(request_id_of(scope))
         stats_token = _current.set(stats)
         observer_token = request_observer.set(stats.upstream_call)
         started = time.perf_counter()
@@ -131,10 +151,10 @@ class RequestLogMiddleware:
         finally:
             request_observer.reset(observer_token)
             _current.reset(stats_token)
-            _log(scope, stats, status, (time.perf_counter() - started) * 1000)
+            log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
 
 
-def _log(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
+def log_request(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
     path = scope.get("path", "")
     level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
     if not access_log.isEnabledFor(level):
@@ -154,4 +174,6 @@ def _log(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> 
         record["cost"] = stats.cost
     if stats.key_id:
         record["key_id"] = stats.key_id
-    access_log.log(level, json.dumps(record, separators=(",", ":")))
+    # orjson: a sixth of json.dumps's time on this line (bench/hot_path.py); its UTF-8
+    # output is the same JSON.
+    access_log.log(level, orjson.dumps(record).decode())

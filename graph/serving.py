@@ -47,6 +47,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import process_result as strawberry_process_result
 from strawberry.http.types import HTTPMethod
 from strawberry.schema import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -359,6 +360,10 @@ class ProductGraphQL(GraphQL[Context, None]):
                                  f"{len(request_data)}.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        return self.new_context(request, response)
+
+    def new_context(self, request: Any = None, response: Any = None) -> Context:
+        """A request's context: its own loaders over the process's fetcher."""
         context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
                           max_ids=self.max_ids, request=request, response=response,
                           watch=self.watch)
@@ -420,6 +425,20 @@ class ProductGraphQL(GraphQL[Context, None]):
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
                 None))
 
+        result = await self.run_prepared(request_adapter.method, operation, context,
+                                         root_value, request_data.variables,
+                                         request_data.extensions, requested)
+        if not_executed(result):
+            return self._request_error(request, sub_response, result)
+        return result
+
+    async def run_prepared(self, method: HTTPMethod, operation: PreparedOperation,
+                           context: Context, root_value: Any,
+                           variables: dict[str, Any] | None,
+                           extensions: dict[str, Any] | None,
+                           requested: int) -> ExecutionResult:
+        """Run a prepared, valid, affordable operation: counted, traced, executed and
+        finished (cost, coded errors); also the fast lane's (graph/fast_lane.py)."""
         selected = operation.operation
         name = selected.name.value if selected and selected.name else None
         kind = selected.operation.value if selected else None
@@ -427,14 +446,10 @@ class ProductGraphQL(GraphQL[Context, None]):
         if stats is not None:
             stats.operations.append(name or "anonymous")
         with operation_span(name, kind, stats.request_id if stats else None) as span:
-            result = await self._execute(request_adapter.method, operation, context,
-                                         root_value, request_data)
+            result = await self._execute(method, operation, context, root_value,
+                                         variables, extensions)
             result = self._finish(result, requested)
             end_operation_span(span, result)
-        if result.data is None and result.errors \
-                and all(error.path is None for error in result.errors):
-            # Nothing executed: the variables did not coerce.
-            return self._request_error(request, sub_response, result)
         return result
 
     def _request_error(self, request: Request, sub_response: Any,
@@ -442,17 +457,15 @@ class ProductGraphQL(GraphQL[Context, None]):
         """A request that failed before execution started: its errors carry the request
         id, and with ``application/graphql-response+json`` the status is 400 and the body
         has no ``data`` entry (``application/json`` keeps ``"data": null``)."""
-        stats = current_stats()
-        if stats is not None:
-            result.errors = [with_extensions(e, requestId=stats.request_id)
-                             for e in result.errors or ()]
+        with_request_id(result)
         if getattr(sub_response, "media_type", None) == GRAPHQL_RESPONSE_JSON:
             sub_response.status_code = 400
             request.scope["state"].setdefault(_NOT_EXECUTED, set()).add(id(result))
         return result
 
     async def _execute(self, method: HTTPMethod, operation: PreparedOperation, context: Context,
-                       root_value: Any, request_data: Any) -> ExecutionResult:
+                       root_value: Any, variables: dict[str, Any] | None,
+                       extensions: dict[str, Any] | None) -> ExecutionResult:
         """Run the prepared operation: the plain path when the schema allows it, else
         strawberry's own ``execute``; strawberry's refusals as its view answers them."""
         allowed = OperationType.from_http(method)
@@ -461,15 +474,13 @@ class ProductGraphQL(GraphQL[Context, None]):
         try:
             if self.plain_schema is not None:
                 return await execute_plain(
-                    self.plain_schema, operation, variable_values=request_data.variables,
+                    self.plain_schema, operation, variable_values=variables,
                     context_value=context, root_value=root_value,
-                    allowed_operation_types=allowed,
-                    operation_extensions=request_data.extensions)
+                    allowed_operation_types=allowed, operation_extensions=extensions)
             return await self.schema.execute(
-                operation.query, root_value=root_value,
-                variable_values=request_data.variables, context_value=context,
-                operation_name=operation.name, allowed_operation_types=allowed,
-                operation_extensions=request_data.extensions)
+                operation.query, root_value=root_value, variable_values=variables,
+                context_value=context, operation_name=operation.name,
+                allowed_operation_types=allowed, operation_extensions=extensions)
         except CannotGetOperationTypeError as exc:
             raise HTTPException(400, exc.as_http_error_reason()) from exc
         except InvalidOperationTypeError as exc:
@@ -492,8 +503,39 @@ class ProductGraphQL(GraphQL[Context, None]):
         data = await super().process_result(request, result)
         if id(result) in request.scope.get("state", {}).get(_NOT_EXECUTED, ()):
             data.pop("data", None)
+        return self._last_word(data)
+
+    def _last_word(self, data: Any) -> Any:
         if not self.suggestions:  # the last word: nothing names a schema member by guess
             for error in data.get("errors") or ():
                 if isinstance(error, dict):
                     error["message"] = strip_suggestions(str(error.get("message", "")))
         return data
+
+    def answer_data(self, result: ExecutionResult, media_type: str
+                    ) -> tuple[dict[str, Any], int]:
+        """The JSON answer of ``run_prepared``'s result and its status, as this view's
+        ``execute_single``, ``process_result`` and the negotiated ``media_type`` make
+        them (graph/fast_lane.py)."""
+        status = 200
+        if not_executed(result):
+            with_request_id(result)
+        data = strawberry_process_result(result)
+        if media_type == GRAPHQL_RESPONSE_JSON and not_executed(result):
+            status = 400
+            data.pop("data", None)
+        return self._last_word(data), status
+
+
+def not_executed(result: ExecutionResult) -> bool:
+    """Nothing executed: the variables did not coerce (no error has a path)."""
+    return result.data is None and bool(result.errors) \
+        and all(error.path is None for error in result.errors or ())
+
+
+def with_request_id(result: ExecutionResult) -> None:
+    """The request id on each error of a request that failed before execution."""
+    stats = current_stats()
+    if stats is not None:
+        result.errors = [with_extensions(e, requestId=stats.request_id)
+                         for e in result.errors or ()]

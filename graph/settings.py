@@ -438,6 +438,8 @@ class ServingSettings:
     shutdown_timeout_s: float = 30.0
     #: Signs listing cursors (resolvers/cursors.py); empty: a random key per process.
     cursor_secret: Secret = field(default_factory=lambda: Secret(""))
+    #: Common POST requests served without the general stack (graph/fast_lane.py).
+    fast_lane: bool = True
 
     def switch(self, name: str, production: bool) -> bool:
         """``introspection``, ``graphiql`` or ``allow_get`` as it applies in this mode."""
@@ -479,6 +481,7 @@ def _serving_settings(env: Environment) -> ServingSettings:
         body_timeout_s=env.positive("BODY_TIMEOUT", 10.0),
         cursor_secret=Secret(env.text("CURSOR_SECRET")),
         shutdown_timeout_s=env.positive("SHUTDOWN_TIMEOUT", 30.0),
+        fast_lane=env.switch("FAST_LANE") is not False,
     )
 
 

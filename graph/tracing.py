@@ -68,6 +68,12 @@ def tracer_span(name: str, *, kind: str = "internal",
             raise
 
 
+def tracing_active() -> bool:
+    """True when an OpenTelemetry SDK is configured: spans are recorded."""
+    return _otel_trace is not None and not isinstance(_otel_trace.get_tracer_provider(),
+                                                      _NO_OP_PROVIDERS)
+
+
 def trace_context(headers: Headers) -> Any:
     """The caller's trace (W3C ``traceparent``, e.g. from a federation router), for the
     request's server span to continue; ``None`` without OpenTelemetry."""

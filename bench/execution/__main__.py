@@ -48,6 +48,7 @@ from bench.execution import loadgen
 from bench.execution.query import (
     FEDERATION_DIRECTIVES,
     ROOT,
+    SHAPE_HEADERS,
     SHAPE_LABELS,
     merge_answer,
     shapes,
@@ -59,6 +60,7 @@ LABELS = {
     "productgraph": "productgraph serve (defaults)",
     "productgraph-2w": "productgraph serve, PRODUCTGRAPH_WORKERS=2",
     "productgraph-uncompiled": "productgraph serve, PRODUCTGRAPH_COMPILED_EXECUTION=off",
+    "productgraph-full-stack": "productgraph serve, PRODUCTGRAPH_FAST_LANE=off",
     "graphql-js": "Node graphql-js (cached parse+validate)",
     "graphql-core": "raw graphql-core (cached parse+validate)",
     "floor": "bare HTTP floor",
@@ -109,6 +111,8 @@ def command(server: str, port: int, files: Path) -> tuple[list[str], dict[str, s
         env = default_environment(workers)
         if server == "productgraph-uncompiled":
             env["PRODUCTGRAPH_COMPILED_EXECUTION"] = "off"
+        if server == "productgraph-full-stack":
+            env["PRODUCTGRAPH_FAST_LANE"] = "off"
         return [exe, "serve", "--port", str(port)], env
     if server == "graphql-js":
         return (["node", str(NODE_DIR / "server.mjs"), str(port), str(files / "answers.json"),
@@ -141,11 +145,13 @@ def measure(server: str, bodies: dict[str, list[bytes]], args: argparse.Namespac
             if args.shapes and shape not in args.shapes:
                 continue
             for connections in args.connections:
+                headers = SHAPE_HEADERS.get(shape)
                 if wrk:
-                    point = loadgen.run_wrk(wrk, url, shape_bodies, connections, args.duration)
+                    point = loadgen.run_wrk(wrk, url, shape_bodies, connections, args.duration,
+                                            headers)
                 else:
                     point = loadgen.run_python("127.0.0.1", port, "/graphql", shape_bodies,
-                                               connections, args.duration)
+                                               connections, args.duration, headers)
                 print(f"  {server:15} {shape:16} c={connections:<3} {point.rps:8.0f} req/s  "
                       f"p50 {point.p50_us / 1000:6.2f} ms  p99 {point.p99_us / 1000:6.2f} ms"
                       + (f"  non-2xx {point.bad_status}" if point.bad_status else "")

@@ -20,6 +20,7 @@ from pathlib import Path
 LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 %s
+%s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests,
@@ -76,11 +77,15 @@ def lua_bodies(bodies: list[bytes]) -> str:
             "  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])\nend")
 
 
+def lua_headers(headers: dict[str, str]) -> str:
+    return "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+
+
 def run_wrk(wrk: str, url: str, bodies: list[bytes], connections: int,
-            seconds: float) -> Point:
+            seconds: float, headers: dict[str, str] | None = None) -> Point:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(LUA % lua_bodies(bodies))
+        script.write_text(LUA % (lua_headers(headers or {}), lua_bodies(bodies)))
         out = subprocess.run(
             [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
              "-s", str(script), url],
@@ -91,8 +96,10 @@ def run_wrk(wrk: str, url: str, bodies: list[bytes], connections: int,
 
 
 async def _python_point(host: str, port: int, path: str, bodies: list[bytes],
-                        connections: int, seconds: float) -> Point:
-    requests = [(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                        connections: int, seconds: float,
+                        headers: dict[str, str] | None = None) -> Point:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    requests = [(f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                  ).encode() + body for body in bodies]
     sent = 0
@@ -128,5 +135,5 @@ async def _python_point(host: str, port: int, path: str, bodies: list[bytes],
 
 
 def run_python(host: str, port: int, path: str, bodies: list[bytes], connections: int,
-               seconds: float) -> Point:
-    return asyncio.run(_python_point(host, port, path, bodies, connections, seconds))
+               seconds: float, headers: dict[str, str] | None = None) -> Point:
+    return asyncio.run(_python_point(host, port, path, bodies, connections, seconds, headers))

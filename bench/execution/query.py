@@ -97,6 +97,11 @@ def shapes() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+#: Request headers per shape. The rotating shape asks every server not to answer from a
+#: stored response (``Cache-Control: no-cache``): productgraph's response cache then
+#: executes each request, as the shape is meant to measure.
+SHAPE_HEADERS: dict[str, dict[str, str]] = {"detail-rotating": {"Cache-Control": "no-cache"}}
+
 SHAPE_LABELS = {
     "detail": "product detail, 160 fields",
     "detail-rotating": "detail over 100 different products",

@@ -1,0 +1,352 @@
+"""The fast lane: the common ``POST /graphql`` request served without the general stack.
+
+Measured in process (bench/README.md, "HTTP stack"), a warm product-detail request spent
+more time in the layers around execution than in execution: Starlette's middleware chain
+and router, ``CancelOnDisconnect``'s two tasks, strawberry's view (a request adapter, the
+content type parsed through ``email.message``, a temporal response, the result processed
+and re-encoded) and the tracing calls that do nothing without a tracer. ``FastLane`` is the
+outermost ASGI layer; it answers the requests that need none of that and hands every other
+one, untouched, to the full application:
+
+- taken: ``POST /graphql`` with ``Content-Type: application/json`` and a
+  ``Content-Length`` within the body limit, an ``Accept`` that negotiates to one of the two
+  JSON media types, a body in one piece that is one JSON object (strict decoding,
+  graph/request_body.py) with a string ``query``, an object (or null) ``variables``, no
+  ``extensions``; a valid query operation within the cost limit; no ``Origin`` header when
+  CORS is configured; no tracer configured; persisted queries not in safelist mode.
+- everything else — GET, batches, multipart, subscriptions, mutations, parse and
+  validation errors, refusals, GraphiQL, WebSockets, a request with a body in several
+  chunks — goes to the application as it came (a body already read is replayed); nothing
+  has run for it yet, so the full stack answers it exactly as before.
+
+What the lane does is what the stack would have done, through the same code: the request
+id and its access-log line (graph/observability.py), the API key and rate limit
+(graph/access.py), the request deadline handed to the channels, the operation through
+``ProductGraphQL.run_prepared`` (plain or compiled execution, cost, error finishing, the
+operation span and metrics) and the answer through ``ProductGraphQL.answer_data``. The
+same bytes and headers come out (tests/graph/test_fast_lane.py compares the two).
+
+Execution is started eagerly: a warm operation (every part fresh in the process's cache)
+completes without suspending, so no task is created and nothing can hang up on it. Only
+when it suspends (an upstream call, a Redis cache) does the rest of it run in a task,
+cancelled — as ``CancelOnDisconnect`` does — when the client disconnects, and bounded by
+the request timeout (504 REQUEST_TIMEOUT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.types.graphql import OperationType
+
+from channels.http import call_deadline, request_observer
+from graph.access import AccessControl
+from graph.disconnect import CLIENT_CLOSED_REQUEST
+from graph.http_media import negotiate
+from graph.limits import cost_and_dependence
+from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_of
+from graph.plain_execution import PreparedOperation
+from graph.refusal import RequestRefused, refusal_response
+from graph.request_body import check_request_shape, decode_request_json
+from graph.tracing import tracing_active
+
+if TYPE_CHECKING:
+    from graph.serving import ProductGraphQL
+
+log = logging.getLogger("productgraph.serving")
+
+_JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8",
+                         b"application/json;charset=utf-8"})
+_ACCEPT_MEMO_SIZE = 256
+
+
+class _Slow(Exception):
+    """This request takes the full stack."""
+
+
+class FastLane:
+    """ASGI layer over the full application (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, view: ProductGraphQL, *, access: AccessControl,
+                 cors: bool, path: str = "/graphql") -> None:
+        self.app = app
+        self.view = view
+        self.access = access
+        self.cors = cors
+        self.path = path
+        self.enabled = view.persisted.mode != "safelist" and view.plain_schema is not None
+        self._accept: dict[bytes | None, str | None] = {}
+        #: ``(id(document), operation name)`` → requested cost, for operations whose cost
+        #: reads no variable.
+        self._costs: dict[tuple[int, str | None], int] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.enabled or scope["type"] != "http" or scope["method"] != "POST" \
+                or scope["path"] != self.path or scope.get("root_path"):
+            await self.app(scope, receive, send)
+            return
+        headers = self._headers(scope)
+        if headers is None:
+            await self.app(scope, receive, send)
+            return
+        media_type, length = headers
+        read: list[Message] = []
+        parts: list[bytes] = []
+        while True:
+            pending = receive()
+            if not isinstance(pending, Coroutine):
+                message = await pending
+            else:
+                try:
+                    waiting = pending.send(None)
+                except StopIteration as done:
+                    message = done.value
+                else:
+                    # Not here yet: the full stack waits for the body, within its deadline.
+                    rest = functools.partial(_continue, pending, waiting)
+                    await self.app(scope, _replay(read, rest, receive), send)
+                    return
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        try:
+            if message["type"] != "http.request" or len(body) != length:
+                raise _Slow
+            prepared = self._prepare(body)
+        except _Slow:
+            await self.app(scope, _replay(read, None, receive), send)
+            return
+        await self._serve(scope, receive, send, media_type, prepared)
+
+    # -- what the lane takes -----------------------------------------------------------
+
+    def _headers(self, scope: Scope) -> tuple[str, int] | None:
+        """The negotiated media type and the body's length, when the headers allow the
+        lane."""
+        content_type = accept = length = None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                length = value
+            elif name == b"accept":
+                accept = value
+            elif (name == b"origin" and self.cors) or name == b"transfer-encoding":
+                return None
+        if content_type is None or content_type.lower() not in _JSON_TYPES \
+                or length is None or not length.isdigit():
+            return None
+        size = int(length)
+        if size > self.view.limits.max_body_bytes or tracing_active():
+            return None
+        media_type = self._negotiated(accept)
+        return (media_type, size) if media_type is not None else None
+
+    def _negotiated(self, accept: bytes | None) -> str | None:
+        try:
+            return self._accept[accept]
+        except KeyError:
+            pass
+        text = accept.decode("latin-1") if accept is not None else None
+        media_type = None if text is not None and "multipart" in text.lower() \
+            else negotiate(text)
+        if len(self._accept) < _ACCEPT_MEMO_SIZE:
+            self._accept[accept] = media_type
+        return media_type
+
+    def _prepare(self, body: bytes) -> tuple[PreparedOperation, dict[str, Any] | None, int]:
+        """The valid query operation the body asks for, its variables and requested
+        cost; ``_Slow`` when the full stack has anything to say about it."""
+        try:
+            data = decode_request_json(body)
+            check_request_shape(data)
+        except Exception:
+            raise _Slow from None
+        if type(data) is not dict:
+            raise _Slow
+        query = data.get("query")
+        variables = data.get("variables")
+        name = data.get("operationName")
+        if type(query) is not str or data.get("extensions") is not None \
+                or (variables is not None and type(variables) is not dict) \
+                or (name is not None and type(name) is not str):
+            raise _Slow
+        view = self.view
+        try:
+            document = view.documents.prepare(query)
+        except Exception:
+            raise _Slow from None
+        if document.errors:
+            raise _Slow
+        operation = PreparedOperation.select(query, document.document, name)
+        selected = operation.operation
+        if selected is None or selected.operation.value != OperationType.QUERY.value:
+            raise _Slow
+        key = (id(document.document), name)
+        cost = self._costs.get(key)
+        if cost is None:
+            cost, reads_variables = cost_and_dependence(document.document, selected,
+                                                        variables)
+            if not reads_variables and len(self._costs) < view.documents.size:
+                self._costs[key] = cost
+        if cost > view.limits.max_cost:
+            raise _Slow
+        return operation, variables, cost
+
+    # -- serving -----------------------------------------------------------------------
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, media_type: str,
+                     prepared: tuple[PreparedOperation, dict[str, Any] | None, int]) -> None:
+        operation, variables, requested = prepared
+        view = self.view
+        stats = RequestStats(request_id_of(scope))
+        started = time.perf_counter()
+        status = 500
+        timeout = view.request_timeout_s
+        deadline = call_deadline.set(time.monotonic() + timeout - min(1.0, 0.1 * timeout))
+        bound = bind_stats(stats)
+        observer = request_observer.set(stats.upstream_call)
+        try:
+            extra = await self.access.admit(scope, Headers(scope=scope), stats)
+            if isinstance(extra, RequestRefused):  # answered as AccessControlMiddleware does
+                status = await _send_refusal(send, extra, stats, "application/json")
+                return
+            context = view.new_context()
+            try:
+                result = await _run_eagerly(
+                    view.run_prepared("POST", operation, context, None, variables, None,
+                                      requested), receive, timeout)
+            except RequestRefused as refusal:
+                status = await _send_refusal(send, refusal, stats, media_type)
+                return
+            except _ClientGone:
+                status = CLIENT_CLOSED_REQUEST
+                return
+            data, status = view.answer_data(result, media_type)
+            answer = orjson.dumps(data)
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-length", str(len(answer)).encode()),
+                (b"content-type", media_type.encode()), *extra,
+                (b"x-request-id", stats.request_id.encode()), NOSNIFF]})
+            await send({"type": "http.response.body", "body": answer})
+        except Exception:  # a bug: coded, logged once, never a plain-text 500
+            log.exception("request %s failed", stats.request_id)
+            status = await _send_refusal(send, RequestRefused(
+                500, "INTERNAL_SERVER_ERROR", "Internal server error"), stats, media_type)
+        finally:
+            request_observer.reset(observer)
+            bound.close()
+            call_deadline.reset(deadline)
+            log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
+
+
+async def _send_refusal(send: Send, refusal: RequestRefused, stats: RequestStats,
+                        media_type: str) -> int:
+    stats.error_codes.append(refusal.code)
+    response = refusal_response(refusal, media_type=media_type)
+    response.headers["x-request-id"] = stats.request_id
+    response.headers["x-content-type-options"] = "nosniff"
+
+    async def no_receive() -> Message:  # pragma: no cover — a response never reads
+        return {"type": "http.disconnect"}
+
+    await response({"type": "http"}, no_receive, send)
+    return refusal.status
+
+
+def _replay(read: list[Message], rest: Callable[[], Awaitable[Message]] | None,
+            receive: Receive) -> Receive:
+    """``receive`` for the full stack: the messages the lane read first, then the one it
+    was waiting for (``rest``), then the server's."""
+    queue = list(read)
+    pending = rest
+
+    async def replayed() -> Message:
+        nonlocal pending
+        if queue:
+            return queue.pop(0)
+        if pending is not None:
+            awaited, pending = pending, None
+            return await awaited()
+        return await receive()
+
+    return replayed
+
+
+class _ClientGone(Exception):
+    """The client disconnected before the answer: nothing is sent."""
+
+
+async def _run_eagerly(work: Coroutine[Any, Any, Any], receive: Receive,
+                       limit_s: float) -> Any:
+    """``work``'s result, its first step run at once: a warm operation finishes there.
+    If it suspends, the rest runs on in this task (anyio's cancel scopes and asyncio's
+    timeouts that it entered belong to it), bounded by ``limit_s`` (504
+    REQUEST_TIMEOUT), while a listener cancels it when the client disconnects
+    (``_ClientGone``), as ``CancelOnDisconnect`` would."""
+    try:
+        waiting = work.send(None)
+    except StopIteration as done:
+        return done.value
+    task = asyncio.current_task()
+    assert task is not None
+    gone = asyncio.Event()
+
+    async def listen() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+        task.cancel("the client disconnected")
+
+    listener = asyncio.create_task(listen())
+    try:
+        async with asyncio.timeout(limit_s):
+            return await _resume(work, waiting)
+    except TimeoutError:
+        raise RequestRefused(504, "REQUEST_TIMEOUT",
+                             f"The request did not finish within {limit_s:g} s.") from None
+    except asyncio.CancelledError:
+        # A hang-up, not a shutdown (which cancels this task once more): answered 499.
+        if gone.is_set() and task.uncancel() == 0:
+            raise _ClientGone from None
+        raise
+    finally:
+        listener.cancel()
+
+
+async def _continue(work: Coroutine[Any, Any, Any], waiting: Any) -> Any:
+    """The rest of ``work``, which yielded ``waiting`` at its first step."""
+    return await _resume(work, waiting)
+
+
+@types.coroutine
+def _resume(work: Coroutine[Any, Any, Any], waiting: Any) -> Generator[Any, Any, Any]:
+    """Drive ``work`` from where its first step stopped (it yielded ``waiting`` to the
+    event loop): the task running this waits on what ``work`` waits on, and passes a
+    cancellation or error in."""
+    while True:
+        try:
+            yield waiting
+        except BaseException as exc:
+            try:
+                waiting = work.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting = work.send(None)
+            except StopIteration as done:
+                return done.value
