@@ -21,7 +21,13 @@
    estimate, all before anything executes; the query is prepared and its operation
    selected once, and both go to the plain path (graph/plain_execution.py);
 7. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
-   error, and in production no "Did you mean" text and no internal error messages.
+   error, and in production no "Did you mean" text and no internal error messages;
+8. the response cache (graph/response_cache.py), around all of it: a POST of JSON or a GET
+   whose raw body (query string) and context are those of a fresh entry is answered with
+   its bytes before anything is parsed; else the operation key is looked up once the
+   query is known (a persisted query's text, another spelling); a query executed without
+   errors under a cacheable freshness (resolvers/freshness.py) is stored and answered with
+   ``ETag`` and ``Cache-Control``, anything else with ``Cache-Control: no-store``.
 
 A refusal is a ``graph.refusal.RequestRefused``: a JSON body ``{"errors": [{message,
 extensions: {code, requestId}}]}`` with its HTTP status. Syntax, validation and variable
@@ -34,6 +40,7 @@ that goes wrong is 500 INTERNAL_SERVER_ERROR, JSON, logged once with its traceba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -55,6 +62,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from channels.http import call_deadline
+from graph.access import ApiKeys
 from graph.documents import DocumentCache
 from graph.http_media import GRAPHQL_RESPONSE_JSON, NEGOTIATED, negotiate
 from graph.limits import actual_cost, check_cost, requested_cost
@@ -64,16 +72,26 @@ from graph.persisted import PersistedQueries
 from graph.plain_execution import PreparedOperation, execute_plain
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
+from graph.response_cache import (
+    CachedResponse,
+    HttpLookup,
+    ResponseCache,
+    ServeCached,
+    api_key_context,
+)
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
+from resolvers.freshness import tracking
 from resolvers.listings import MAX_IMAGE_BYTES
 from resolvers.localization import Localization
 
 log = logging.getLogger("productgraph.serving")
 #: The results (by id) of this request that failed before execution (scope state).
 _NOT_EXECUTED = "productgraph.not_executed"
+#: The request's ``HttpLookup`` of the response cache (scope state).
+_LOOKUP = "productgraph.response_cache"
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -170,6 +188,14 @@ class ProductGraphQL(GraphQL[Context, None]):
         #: WebSocket connection must present (HTTP requests are checked by graph/access.py).
         self.watch: Any = None
         self.ws_keys: Any = None
+        cached = settings.response_cache
+        keys_configured = bool(ApiKeys(serving.api_keys))
+        #: Answers replayed for identical operations (None: ``PRODUCTGRAPH_RESPONSE_CACHE``
+        #: off); its clock is replaceable (tests).
+        self.response_cache = ResponseCache(
+            max_bytes=cached.max_bytes, max_entries=cached.max_entries,
+            max_ttl_s=cached.max_ttl_s, private=keys_configured) if cached.enabled else None
+        self._identify = api_key_context(keys_configured)
 
     # -- the HTTP request -------------------------------------------------------------
 
@@ -177,9 +203,11 @@ class ProductGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        response: Response
+        response: Response | None = None
+        cached: CachedResponse | None = None
         media_type = self._negotiate(scope)
         scope.setdefault("state", {})[NEGOTIATED] = media_type or "application/json"
+        lookup = self._begin_lookup(scope, media_type)
         # The channels refuse at once (RATE_LIMITED + retryAfter) a call whose budget slot
         # would come too late for this request, instead of waiting into its timeout; a
         # margin is left to build the answer.
@@ -193,12 +221,19 @@ class ProductGraphQL(GraphQL[Context, None]):
                     "with.")
             limited = self._limited_receive(scope, receive)
             async with asyncio.timeout(self.request_timeout_s):
-                try:
-                    response = await self.run(Request(scope, receive=limited))
-                except HTTPException as exc:
-                    raise RequestRefused(exc.status_code,
-                                         _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
-                                         exc.reason) from None
+                if lookup is not None:
+                    cached, limited = await self._read_cached(scope, lookup, limited)
+                if cached is None:
+                    try:
+                        response = await self.run(Request(scope, receive=limited))
+                    except HTTPException as exc:
+                        raise RequestRefused(exc.status_code,
+                                             _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
+                                             exc.reason) from None
+                    except ServeCached as hit:   # the operation key hit (execute_single)
+                        cached = hit.entry
+                        if lookup is not None and lookup.raw is not None:
+                            lookup.cache.alias(lookup.raw, hit.key)
         except RequestRefused as refusal:
             response = self._refuse(scope, refusal)
         except TimeoutError:
@@ -212,7 +247,90 @@ class ProductGraphQL(GraphQL[Context, None]):
                 500, "INTERNAL_SERVER_ERROR", "Internal server error"))
         finally:
             call_deadline.reset(deadline)
+        if lookup is not None:
+            if cached is None and response is not None:
+                cached = self._store(lookup, response)
+            if cached is not None:
+                await self._replay(lookup, cached, send)
+                return
+        assert response is not None
         await response(scope, receive, send)
+
+    # -- the response cache ------------------------------------------------------------
+
+    def _begin_lookup(self, scope: Scope, media_type: str | None) -> HttpLookup | None:
+        """The request's lookup; ``None``: the cache is off, a refusal is coming (406), or
+        the request is no operation (GraphiQL's page) or not JSON (multipart)."""
+        cache = self.response_cache
+        if cache is None or media_type is None:
+            return None
+        method = scope.get("method", "")
+        if method == "GET":
+            query_string = scope.get("query_string", b"")
+            if b"query=" not in query_string and b"extensions=" not in query_string:
+                return None
+        lookup = HttpLookup.begin(cache, method, scope.get("headers", ()), media_type,
+                                  self._identify)
+        if lookup is not None:
+            scope["state"][_LOOKUP] = lookup
+        return lookup
+
+    async def _read_cached(self, scope: Scope, lookup: HttpLookup, receive: Receive
+                           ) -> tuple[CachedResponse | None, Receive]:
+        """The fresh entry of the request's raw key, if any, and the ``receive`` that
+        executing it reads (a POST's body, read here within the limits, then replayed)."""
+        if lookup.method == b"GET":
+            return lookup.read(scope.get("query_string", b"")), receive
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body.lstrip()[:1] == b"[":       # a batch: never answered by one entry
+            lookup.may_read = lookup.may_store = False
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return lookup.read(body), replay
+
+    def _store(self, lookup: HttpLookup, response: Response) -> CachedResponse | None:
+        """The entry of an executed answer, stored; ``None`` (and ``no-store`` on the
+        answer, unless it says otherwise already) when it may not be stored."""
+        cache = lookup.cache
+        entry = None
+        if lookup.storable(response.status_code) and isinstance(response.body, bytes):
+            assert lookup.key is not None
+            entry = cache.store(
+                lookup.key, body=response.body, status=response.status_code,
+                content_type=response.headers.get("content-type", "").encode("latin-1"),
+                started=lookup.started, fresh_for=lookup.freshness.fresh_for,
+                operation=lookup.operation, raw=lookup.raw)
+        if entry is None and "cache-control" not in response.headers:
+            response.headers["cache-control"] = "no-store"
+        cache.count("bypass" if not lookup.may_read else
+                    "miss" if entry is not None else "uncacheable")
+        return entry
+
+    async def _replay(self, lookup: HttpLookup, entry: CachedResponse, send: Send) -> None:
+        """Send ``entry`` (or its 304) as raw ASGI messages: no Response object to build."""
+        status, headers, body = lookup.cache.answer(entry, lookup.if_none_match)
+        if lookup.key is None:                  # served, not executed
+            lookup.cache.count("not_modified" if status == 304 else "hit")
+            stats = current_stats()
+            if stats is not None:
+                stats.operations.append(entry.operation)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     def _negotiate(self, scope: Scope) -> str | None:
         headers = dict(scope.get("headers", []))
@@ -401,6 +519,16 @@ class ProductGraphQL(GraphQL[Context, None]):
         if query is None:  # strawberry answers "No GraphQL query found in the request"
             return await super().execute_single(request, request_adapter, sub_response,
                                                 context, root_value, request_data)
+        lookup: HttpLookup | None = request.scope.get("state", {}).get(_LOOKUP)
+        key = None
+        if lookup is not None:
+            lookup.operations += 1
+            key = lookup.cache.key(query, request_data.operation_name,
+                                   request_data.variables, lookup.media_type,
+                                   lookup.context_key)
+            entry = lookup.cache.get(key) if lookup.may_read else None
+            if entry is not None and lookup.operations == 1:
+                raise ServeCached(entry, key)
         try:
             prepared = self.documents.prepare(query)
         except GraphQLSyntaxError as exc:
@@ -426,15 +554,20 @@ class ProductGraphQL(GraphQL[Context, None]):
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
+        freshness = lookup.freshness if lookup is not None else None
         with operation_span(name, kind, stats.request_id if stats else None) as span:
-            result = await self._execute(request_adapter.method, operation, context,
-                                         root_value, request_data)
+            with tracking(freshness) if freshness is not None else contextlib.nullcontext():
+                result = await self._execute(request_adapter.method, operation, context,
+                                             root_value, request_data)
             result = self._finish(result, requested)
             end_operation_span(span, result)
         if result.data is None and result.errors \
                 and all(error.path is None for error in result.errors):
             # Nothing executed: the variables did not coerce.
             return self._request_error(request, sub_response, result)
+        if lookup is not None and not result.errors and kind == "query":
+            # Only now is the answer a candidate (stored if its freshness allows).
+            lookup.key, lookup.operation = key, name or "anonymous"
         return result
 
     def _request_error(self, request: Request, sub_response: Any,
