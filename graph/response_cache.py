@@ -67,8 +67,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from starlette.types import Message, Receive, Send
 
 from graph.metrics import RESPONSE_CACHE_REQUESTS
+from graph.observability import current_stats
 from resolvers.freshness import Freshness
 
 #: ``(method, body or query string, media type, context key)``.
@@ -328,13 +330,62 @@ class HttpLookup:
 
     def read(self, payload: bytes) -> CachedResponse | None:
         """The raw key of ``payload`` (body or query string) and its fresh entry, if the
-        request may be answered from the cache."""
+        request may be answered from the cache (a batch never is, nor stored)."""
+        if payload.lstrip()[:1] == b"[":
+            self.may_read = self.may_store = False
         self.raw = self.cache.raw_key(self.method, payload, self.media_type, self.context_key)
         return self.cache.lookup_raw(self.raw) if self.may_read else None
 
-    def storable(self, status: int) -> bool:
-        return (status == 200 and self.key is not None and self.operations == 1
-                and self.may_store and self.freshness.cacheable)
+    def finish(self, status: int, body: Any, content_type: str) -> CachedResponse | None:
+        """Store the executed answer when it may be (``key`` set: one query executed
+        without errors; HTTP 200; a cacheable freshness; the request allows it), and
+        count the request."""
+        entry = None
+        if (status == 200 and self.key is not None and self.operations == 1
+                and self.may_store and self.freshness.cacheable and isinstance(body, bytes)):
+            entry = self.cache.store(
+                self.key, body=body, status=status,
+                content_type=content_type.encode("latin-1"), started=self.started,
+                fresh_for=self.freshness.fresh_for, operation=self.operation, raw=self.raw)
+        self.cache.count("bypass" if not self.may_read else
+                         "miss" if entry is not None else "uncacheable")
+        return entry
+
+    async def replay(self, entry: CachedResponse, send: Send) -> None:
+        """Send ``entry`` (or its 304) as two raw ASGI messages: no Response to build;
+        counted as a hit when it was served without executing."""
+        status, headers, body = self.cache.answer(entry, self.if_none_match)
+        if self.key is None:
+            self.cache.count("not_modified" if status == 304 else "hit")
+            stats = current_stats()
+            if stats is not None:
+                stats.operations.append(entry.operation)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it out again (then passes on
+    to ``receive``: a disconnect)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
 
 
 def api_key_context(keys_configured: bool) -> Callable[[bytes | None, bytes | None], bytes]:

@@ -78,6 +78,7 @@ from graph.response_cache import (
     ResponseCache,
     ServeCached,
     api_key_context,
+    buffered_body,
 )
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span
@@ -251,7 +252,7 @@ class ProductGraphQL(GraphQL[Context, None]):
             if cached is None and response is not None:
                 cached = self._store(lookup, response)
             if cached is not None:
-                await self._replay(lookup, cached, send)
+                await lookup.replay(cached, send)
                 return
         assert response is not None
         await response(scope, receive, send)
@@ -281,56 +282,17 @@ class ProductGraphQL(GraphQL[Context, None]):
         executing it reads (a POST's body, read here within the limits, then replayed)."""
         if lookup.method == b"GET":
             return lookup.read(scope.get("query_string", b"")), receive
-        chunks = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body.lstrip()[:1] == b"[":       # a batch: never answered by one entry
-            lookup.may_read = lookup.may_store = False
-        replayed = False
-
-        async def replay() -> Any:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
+        body, replay = await buffered_body(receive)
         return lookup.read(body), replay
 
     def _store(self, lookup: HttpLookup, response: Response) -> CachedResponse | None:
-        """The entry of an executed answer, stored; ``None`` (and ``no-store`` on the
-        answer, unless it says otherwise already) when it may not be stored."""
-        cache = lookup.cache
-        entry = None
-        if lookup.storable(response.status_code) and isinstance(response.body, bytes):
-            assert lookup.key is not None
-            entry = cache.store(
-                lookup.key, body=response.body, status=response.status_code,
-                content_type=response.headers.get("content-type", "").encode("latin-1"),
-                started=lookup.started, fresh_for=lookup.freshness.fresh_for,
-                operation=lookup.operation, raw=lookup.raw)
+        """The entry of an executed answer; ``None``, and ``no-store`` on the answer
+        (unless it says otherwise already), when it may not be stored."""
+        entry = lookup.finish(response.status_code, response.body,
+                              response.headers.get("content-type", ""))
         if entry is None and "cache-control" not in response.headers:
             response.headers["cache-control"] = "no-store"
-        cache.count("bypass" if not lookup.may_read else
-                    "miss" if entry is not None else "uncacheable")
         return entry
-
-    async def _replay(self, lookup: HttpLookup, entry: CachedResponse, send: Send) -> None:
-        """Send ``entry`` (or its 304) as raw ASGI messages: no Response object to build."""
-        status, headers, body = lookup.cache.answer(entry, lookup.if_none_match)
-        if lookup.key is None:                  # served, not executed
-            lookup.cache.count("not_modified" if status == 304 else "hit")
-            stats = current_stats()
-            if stats is not None:
-                stats.operations.append(entry.operation)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
 
     def _negotiate(self, scope: Scope) -> str | None:
         headers = dict(scope.get("headers", []))

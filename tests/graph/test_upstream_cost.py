@@ -173,7 +173,10 @@ def _closed_port() -> int:
 
 
 async def test_a_dead_redis_cache_never_fails_a_query_and_is_counted() -> None:
-    env = {"PRODUCTGRAPH_CACHE_URL": f"redis://127.0.0.1:{_closed_port()}/0"}
+    # The part cache's behaviour: the response cache (which would replay the second
+    # answer) is off.
+    env = {"PRODUCTGRAPH_CACHE_URL": f"redis://127.0.0.1:{_closed_port()}/0",
+           "PRODUCTGRAPH_RESPONSE_CACHE": "off"}
     async with serve_app(env) as gql:
         before = await metric(gql, "productgraph_cache_requests_total",
                               part="core", result="bypass")
@@ -189,7 +192,8 @@ async def test_a_dead_redis_cache_never_fails_a_query_and_is_counted() -> None:
 
 async def test_the_memory_cache_is_bounded_and_evicts_the_least_recently_used() -> None:
     a, b, c, d = taobao_ids(4)
-    async with serve_app({"PRODUCTGRAPH_CACHE_MAX_ENTRIES": "3"}) as gql:
+    async with serve_app({"PRODUCTGRAPH_CACHE_MAX_ENTRIES": "3",
+                          "PRODUCTGRAPH_RESPONSE_CACHE": "off"}) as gql:
         for pid in (a, b, c, a, d):          # a is used again before d pushes b out
             await gql.execute(TITLE, {"id": pid})
         assert len(gql.app.state.fetcher.cache.backend) == 3
