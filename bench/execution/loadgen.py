@@ -77,10 +77,12 @@ def lua_bodies(bodies: list[bytes]) -> str:
 
 
 def run_wrk(wrk: str, url: str, bodies: list[bytes], connections: int,
-            seconds: float) -> Point:
+            seconds: float, headers: dict[str, str] | None = None) -> Point:
+    """One point; ``headers`` are sent besides ``Content-Type`` (``Cache-Control``)."""
+    extra = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(LUA % lua_bodies(bodies))
+        script.write_text(LUA % (extra + lua_bodies(bodies)))
         out = subprocess.run(
             [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
              "-s", str(script), url],
