@@ -3,9 +3,11 @@ request executed (``Cache-Control: no-cache``, which executes and refreshes the 
 
 1. In process: the productgraph app (``create_app`` over the in-process sandbox, its
    lifespan run), called as ASGI with the benchmark's product-detail body, ``--iterations``
-   times each: a hit through the whole middleware stack (request id, access log, the
-   view's lookup and replay); the same request executed; and ``ResponseCache.lookup_raw``
-   plus ``answer`` alone (what a fast lane pays). µs per request, best of 5 runs.
+   times each: executed with the response cache off (main's path); executed with it on
+   (``no-cache``: the keys, ETag and store a miss adds); a hit through the whole
+   middleware stack (request id, access log, the view's lookup and replay); a hit through
+   the view alone; and ``ResponseCache.lookup_raw`` plus ``answer`` alone (what a fast
+   lane pays). µs per request, best of 5 runs.
 2. Over HTTP: ``productgraph serve`` (defaults) on a loopback port, driven by ``wrk``
    (bench/execution/loadgen.py) for ``--duration`` s per point: hit vs executed, at 1 and
    16 connections.
@@ -70,24 +72,38 @@ async def call(app: Any, extra: list[tuple[bytes, bytes]]) -> int:
     return status
 
 
+async def best_of(app: Any, extra: list[tuple[bytes, bytes]], iterations: int) -> float:
+    """µs per request through ``app``, best of 5 runs."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(iterations):
+            await call(app, extra)
+        best = min(best, (time.perf_counter() - started) / iterations)
+    return best * 1e6
+
+
+def sandboxed(environ: dict[str, str]) -> Any:
+    return create_app(Settings.from_env(environ),
+                      sandbox_transport=httpx.ASGITransport(app=create_sandbox_app()))
+
+
 async def in_process(iterations: int) -> dict[str, float]:
-    sandbox = create_sandbox_app()
-    app = create_app(Settings.from_env({}),
-                     sandbox_transport=httpx.ASGITransport(app=sandbox))
     results: dict[str, float] = {}
+    off = sandboxed({"PRODUCTGRAPH_RESPONSE_CACHE": "off"})
+    async with off.router.lifespan_context(off):
+        assert await call(off, []) == 200
+        results["executed, cache off"] = await best_of(off, [], iterations)
+    app = sandboxed({})
     async with app.router.lifespan_context(app):
         assert await call(app, []) == 200            # cold: stores the entry
         cache = app.state.response_cache
-        cases = {"hit (whole app)": [],
-                 "executed (no-cache)": [(b"cache-control", b"no-cache")]}
-        for label, extra in cases.items():
-            best = float("inf")
-            for _ in range(5):
-                started = time.perf_counter()
-                for _ in range(iterations):
-                    await call(app, extra)
-                best = min(best, (time.perf_counter() - started) / iterations)
-            results[label] = best * 1e6
+        results["executed (no-cache)"] = await best_of(
+            app, [(b"cache-control", b"no-cache")], iterations)
+        results["hit (whole app)"] = await best_of(app, [], iterations)
+        view = next(r.app for r in app.routes if getattr(r, "path", "") == "/graphql"
+                    and hasattr(r, "methods"))
+        results["hit (the view alone)"] = await best_of(view, [], iterations)
         raw = cache.raw_key(b"POST", BODY, "application/json", b"")
         best = float("inf")
         for _ in range(5):

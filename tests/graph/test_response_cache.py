@@ -257,3 +257,25 @@ async def test_a_stale_part_is_never_replayed_and_cached_parts_bound_the_answer(
                                "title { original } } }", {"id": SEED_000})
         ttl = gql.app.state.fetcher.cache.ttl_s
         assert both.headers["cache-control"] == f"public, max-age={int(ttl[Part.CORE])}"
+
+
+async def test_a_persisted_query_shares_the_entry_of_its_text_and_batches_are_apart() -> None:
+    async with serve_app() as gql:
+        first = await post(gql, TITLE, {"id": SEED_000})
+        digest = hashlib.sha256(TITLE.encode()).hexdigest()
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        before = await results(gql)
+        calls = total_calls(gql)
+        # APQ: the hash with its text registers it (and is the same operation) …
+        registered = await gql.http.post("/graphql", json={
+            "query": TITLE, "variables": {"id": SEED_000}, "extensions": extensions})
+        # … then the hash alone.
+        persisted = await gql.http.post("/graphql", json={
+            "variables": {"id": SEED_000}, "extensions": extensions})
+        assert registered.content == persisted.content == first.content
+        assert (await results(gql))["hit"] == before["hit"] + 2
+        batch = await gql.http.post("/graphql", json=[
+            {"query": TITLE, "variables": {"id": SEED_000}}])
+        assert batch.status_code in (200, 400)
+        assert batch.headers["cache-control"] == "no-store"
+        assert total_calls(gql) == calls
