@@ -485,12 +485,15 @@ class ProductGraphQL(GraphQL[Context, None]):
         key = None
         if lookup is not None:
             lookup.operations += 1
-            key = lookup.cache.key(query, request_data.operation_name,
-                                   request_data.variables, lookup.media_type,
-                                   lookup.context_key)
-            entry = lookup.cache.get(key) if lookup.may_read else None
-            if entry is not None and lookup.operations == 1:
-                raise ServeCached(entry, key)
+            # A name or variables of the wrong JSON type are refused below, uncached.
+            if isinstance(request_data.operation_name, str | None) \
+                    and isinstance(request_data.variables, dict | None):
+                key = lookup.cache.key(query, request_data.operation_name,
+                                       request_data.variables, lookup.media_type,
+                                       lookup.context_key)
+                entry = lookup.cache.get(key) if lookup.may_read else None
+                if entry is not None and lookup.operations == 1:
+                    raise ServeCached(entry, key)
         try:
             prepared = self.documents.prepare(query)
         except GraphQLSyntaxError as exc:
