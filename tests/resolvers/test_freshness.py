@@ -4,8 +4,10 @@ nothing is noted without one."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from resolvers.freshness import Freshness, current, note_fresh_for, note_uncacheable, tracking
+from resolvers.rates import RateBook
 
 
 def test_notes_only_lower_and_stale_or_refused_is_uncacheable() -> None:
@@ -40,3 +42,18 @@ async def test_concurrent_requests_never_see_each_others_reads() -> None:
 async def _child(refuse: bool) -> None:
     if refuse:
         note_uncacheable("child")
+
+
+def test_rates_with_a_url_are_fresh_until_their_next_refresh() -> None:
+    fixed = RateBook()
+    with tracking(Freshness(3600)) as bundled:
+        fixed.current()
+    assert bundled.fresh_for == 3600                  # the bundled table never changes
+    refreshed = RateBook(url="http://127.0.0.1:9/rates.xml")
+    with tracking(Freshness(3600)) as before_refresh:
+        refreshed.current()
+    assert not before_refresh.cacheable               # not refreshed yet
+    refreshed.next_refresh_at = time.monotonic() + 100
+    with tracking(Freshness(3600)) as after:
+        refreshed.current()
+    assert 0 < after.fresh_for <= 100
