@@ -279,3 +279,18 @@ async def test_a_persisted_query_shares_the_entry_of_its_text_and_batches_are_ap
         assert batch.status_code in (200, 400)
         assert batch.headers["cache-control"] == "no-store"
         assert total_calls(gql) == calls
+
+
+async def test_each_media_type_has_its_own_entry_and_production_get_stays_off() -> None:
+    response_json = "application/graphql-response+json"
+    async with serve_app({"PRODUCTGRAPH_ENV": "production"}) as gql:
+        plain = await post(gql, TITLE, {"id": SEED_000})
+        typed = await post(gql, TITLE, {"id": SEED_000}, accept=response_json)
+        again = await post(gql, TITLE, {"id": SEED_000}, accept=response_json)
+        assert plain.headers["content-type"] == "application/json"
+        assert typed.headers["content-type"] == again.headers["content-type"] == response_json
+        assert typed.headers["etag"] == again.headers["etag"] != plain.headers["etag"]
+        # GET is off in production: a stored answer never answers it.
+        refused = await gql.http.get("/graphql", params={
+            "query": TITLE, "variables": f'{{"id": "{SEED_000}"}}'})
+        assert refused.status_code == 405
