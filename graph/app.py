@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None,
     app.state.registry = registry
     app.state.watch = watch
     app.state.localization = localization
+    #: The view's response cache (graph/response_cache.py; None: off), for a second lane.
+    app.state.response_cache = graphql_app.response_cache
     return app
 
 

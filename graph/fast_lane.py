@@ -57,6 +57,7 @@ from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, 
 from graph.plain_execution import PreparedOperation
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
+from graph.response_cache import CachedResponse, HttpLookup
 from graph.tracing import tracing_active
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ log = logging.getLogger("productgraph.serving")
 _JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8",
                          b"application/json;charset=utf-8"})
 _ACCEPT_MEMO_SIZE = 256
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class _Slow(Exception):
@@ -122,14 +124,20 @@ class FastLane:
             if not message.get("more_body", False):
                 break
         body = parts[0] if len(parts) == 1 else b"".join(parts)
+        cache = self.view.response_cache
+        lookup = None if cache is None else HttpLookup.begin(
+            cache, "POST", scope["headers"], media_type, self.view.identify_context)
+        hit = lookup.read(body) if lookup is not None else None
+        prepared = None
         try:
             if message["type"] != "http.request" or len(body) != length:
                 raise _Slow
-            prepared = self._prepare(body)
+            if hit is None:  # a stored answer needs no operation
+                prepared = self._prepare(body)
         except _Slow:
             await self.app(scope, _replay(read, None, receive), send)
             return
-        await self._serve(scope, receive, send, media_type, prepared)
+        await self._serve(scope, receive, send, media_type, prepared, lookup, hit)
 
     # -- what the lane takes -----------------------------------------------------------
 
@@ -209,8 +217,10 @@ class FastLane:
     # -- serving -----------------------------------------------------------------------
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, media_type: str,
-                     prepared: tuple[PreparedOperation, dict[str, Any] | None, int]) -> None:
-        operation, variables, requested = prepared
+                     prepared: tuple[PreparedOperation, dict[str, Any] | None, int] | None,
+                     lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
+        """Answer the request: from the response cache (``hit``, or the operation's key),
+        else by executing ``prepared`` (stored when it may be)."""
         view = self.view
         stats = RequestStats(request_id_of(scope))
         started = time.perf_counter()
@@ -224,39 +234,102 @@ class FastLane:
             if isinstance(extra, RequestRefused):  # answered as AccessControlMiddleware does
                 status = await _send_refusal(send, extra, stats, "application/json")
                 return
-            context = view.new_context()
-            try:
-                result = await _run_eagerly(
-                    view.run_prepared("POST", operation, context, None, variables, None,
-                                      requested), receive, timeout)
-            except RequestRefused as refusal:
-                status = await _send_refusal(send, refusal, stats, media_type)
+            tail = [*extra, (b"x-request-id", stats.request_id.encode()), NOSNIFF]
+            key = None
+            if lookup is not None and prepared is not None:
+                hit, key = self._operation_hit(lookup, prepared, media_type)
+            if hit is None:
+                assert prepared is not None
+                status = await self._execute(send, receive, media_type, prepared, lookup,
+                                             key, tail, stats)
                 return
-            except _ClientGone:
-                status = CLIENT_CLOSED_REQUEST
-                return
-            data, status = view.answer_data(result, media_type)
-            answer = orjson.dumps(data)
-            await send({"type": "http.response.start", "status": status, "headers": [
-                (b"content-length", str(len(answer)).encode()),
-                (b"content-type", media_type.encode()), *extra,
-                (b"x-request-id", stats.request_id.encode()), NOSNIFF]})
-            await send({"type": "http.response.body", "body": answer})
+            assert lookup is not None
+            status = await _replay_entry(lookup, hit, send, tail)
         except Exception:  # a bug: coded, logged once, never a plain-text 500
             log.exception("request %s failed", stats.request_id)
             status = await _send_refusal(send, RequestRefused(
-                500, "INTERNAL_SERVER_ERROR", "Internal server error"), stats, media_type)
+                500, "INTERNAL_SERVER_ERROR", "Internal server error"), stats, media_type,
+                lookup)
         finally:
             request_observer.reset(observer)
             bound.close()
             call_deadline.reset(deadline)
             log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
 
+    @staticmethod
+    def _operation_hit(lookup: HttpLookup, prepared: tuple[PreparedOperation, Any, int],
+                       media_type: str) -> tuple[CachedResponse | None, bytes]:
+        """The entry of the operation (another body for the same query and variables), as
+        the view looks it up, and the operation's key (to store the answer under)."""
+        operation, variables, _ = prepared
+        lookup.operations = 1
+        key = lookup.cache.key(operation.query, operation.name, variables, media_type,
+                               lookup.context_key)
+        entry = lookup.cache.get(key) if lookup.may_read else None
+        if entry is not None and lookup.raw is not None:
+            lookup.cache.alias(lookup.raw, key)
+        return entry, key
+
+    async def _execute(self, send: Send, receive: Receive, media_type: str,
+                       prepared: tuple[PreparedOperation, dict[str, Any] | None, int],
+                       lookup: HttpLookup | None, key: bytes | None,
+                       tail: list[tuple[bytes, bytes]], stats: RequestStats) -> int:
+        """Execute the operation and send its answer (stored when it may be); the status."""
+        operation, variables, requested = prepared
+        view = self.view
+        try:
+            result = await _run_eagerly(
+                view.run_prepared("POST", operation, view.new_context(), None, variables,
+                                  None, requested,
+                                  lookup.freshness if lookup is not None else None),
+                receive, view.request_timeout_s)
+        except RequestRefused as refusal:
+            return await _send_refusal(send, refusal, stats, media_type, lookup)
+        except _ClientGone:
+            return CLIENT_CLOSED_REQUEST
+        data, status = view.answer_data(result, media_type)
+        answer = orjson.dumps(data)
+        if lookup is not None:
+            selected = operation.operation
+            if not result.errors and selected is not None:
+                lookup.key = key
+                lookup.operation = selected.name.value if selected.name else "anonymous"
+            entry = lookup.finish(status, answer, media_type)
+            if entry is not None:
+                return await _replay_entry(lookup, entry, send, tail)
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-length", str(len(answer)).encode()),
+            (b"content-type", media_type.encode()),
+            *((NO_STORE,) if lookup is not None else ()), *tail]})
+        await send({"type": "http.response.body", "body": answer})
+        return status
+
+
+async def _replay_entry(lookup: HttpLookup, entry: CachedResponse, send: Send,
+                        tail: list[tuple[bytes, bytes]]) -> int:
+    """Send a stored answer (or its 304) with the request's own headers; the status."""
+    sent = 0
+
+    async def send_with_tail(message: Message) -> None:
+        nonlocal sent
+        if message["type"] == "http.response.start":
+            sent = message["status"]
+            message = {**message, "headers": [*message["headers"], *tail]}
+        await send(message)
+
+    await lookup.replay(entry, send_with_tail)
+    return sent
+
 
 async def _send_refusal(send: Send, refusal: RequestRefused, stats: RequestStats,
-                        media_type: str) -> int:
+                        media_type: str, lookup: HttpLookup | None = None) -> int:
+    """The refusal as the full stack sends it: with the request's id, and — past the
+    response cache's lookup — never stored (``no-store`` unless it says otherwise)."""
     stats.error_codes.append(refusal.code)
     response = refusal_response(refusal, media_type=media_type)
+    if lookup is not None:
+        lookup.finish(refusal.status, response.body, media_type)
+        response.headers.setdefault("cache-control", "no-store")
     response.headers["x-request-id"] = stats.request_id
     response.headers["x-content-type-options"] = "nosniff"
 

@@ -8,6 +8,16 @@ two families below, the upstream families of ``channels.metrics``
 
     productgraph_graphql_requests_total{outcome}   ok | partial (data and errors) | error
     productgraph_graphql_latency_seconds           one operation, parse to result
+    productgraph_response_cache_requests_total{result}
+        hit           replayed from the response cache (graph/response_cache.py)
+        not_modified  replayed as 304: If-None-Match named the entry's ETag
+        miss          executed, and the answer stored
+        bypass        executed because the request said Cache-Control: no-cache/no-store
+        uncacheable   executed, and the answer may not be stored (errors, a mutation,
+                      shopProducts, a stale part …)
+
+A response cache hit executes nothing, so it is not counted in the two ``graphql``
+families above: hits and not_modified are the requests answered without an operation.
 
 Several uvicorn workers each keep their own registry, so one scrape sees one worker.
 prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, one mmap file per
@@ -30,6 +40,13 @@ GRAPHQL_REQUESTS = Counter(
     "productgraph_graphql_requests",
     "GraphQL operations by outcome: ok, partial (data with errors), error (no data).",
     ["outcome"],
+)
+RESPONSE_CACHE_REQUESTS = Counter(
+    "productgraph_response_cache_requests",
+    "Requests by what the response cache did: hit, not_modified (304), miss (executed and "
+    "stored), bypass (the request said no-cache/no-store), uncacheable (executed, not "
+    "storable).",
+    ["result"],
 )
 GRAPHQL_LATENCY = Histogram(
     "productgraph_graphql_latency_seconds",

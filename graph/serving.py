@@ -21,7 +21,13 @@
    estimate, all before anything executes; the query is prepared and its operation
    selected once, and both go to the plain path (graph/plain_execution.py);
 7. on the result: ``extensions.cost {requested, actual}``, an ``extensions.code`` on every
-   error, and in production no "Did you mean" text and no internal error messages.
+   error, and in production no "Did you mean" text and no internal error messages;
+8. the response cache (graph/response_cache.py), around all of it: a POST of JSON or a GET
+   whose raw body (query string) and context are those of a fresh entry is answered with
+   its bytes before anything is parsed; else the operation key is looked up once the
+   query is known (a persisted query's text, another spelling); a query executed without
+   errors under a cacheable freshness (resolvers/freshness.py) is stored and answered with
+   ``ETag`` and ``Cache-Control``, anything else with ``Cache-Control: no-store``.
 
 A refusal is a ``graph.refusal.RequestRefused``: a JSON body ``{"errors": [{message,
 extensions: {code, requestId}}]}`` with its HTTP status. Syntax, validation and variable
@@ -34,6 +40,7 @@ that goes wrong is 500 INTERNAL_SERVER_ERROR, JSON, logged once with its traceba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -56,6 +63,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from channels.http import call_deadline
+from graph.access import ApiKeys
 from graph.documents import DocumentCache
 from graph.http_media import GRAPHQL_RESPONSE_JSON, NEGOTIATED, negotiate
 from graph.limits import actual_cost, check_cost, requested_cost
@@ -65,16 +73,27 @@ from graph.persisted import PersistedQueries
 from graph.plain_execution import PreparedOperation, execute_plain
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
+from graph.response_cache import (
+    CachedResponse,
+    HttpLookup,
+    ResponseCache,
+    ServeCached,
+    api_key_context,
+    buffered_body,
+)
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span
 from resolvers.context import Context
 from resolvers.fetcher import ProductFetcher
+from resolvers.freshness import Freshness, tracking
 from resolvers.listings import MAX_IMAGE_BYTES
 from resolvers.localization import Localization
 
 log = logging.getLogger("productgraph.serving")
 #: The results (by id) of this request that failed before execution (scope state).
 _NOT_EXECUTED = "productgraph.not_executed"
+#: The request's ``HttpLookup`` of the response cache (scope state).
+_LOOKUP = "productgraph.response_cache"
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -171,6 +190,15 @@ class ProductGraphQL(GraphQL[Context, None]):
         #: WebSocket connection must present (HTTP requests are checked by graph/access.py).
         self.watch: Any = None
         self.ws_keys: Any = None
+        cached = settings.response_cache
+        keys_configured = bool(ApiKeys(serving.api_keys))
+        #: Answers replayed for identical operations (None: ``PRODUCTGRAPH_RESPONSE_CACHE``
+        #: off); its clock is replaceable (tests).
+        self.response_cache = ResponseCache(
+            max_bytes=cached.max_bytes, max_entries=cached.max_entries,
+            max_ttl_s=cached.max_ttl_s, private=keys_configured) if cached.enabled else None
+        #: The response cache's context key of a request (graph/fast_lane.py too).
+        self.identify_context = api_key_context(keys_configured)
 
     # -- the HTTP request -------------------------------------------------------------
 
@@ -178,9 +206,11 @@ class ProductGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        response: Response
+        response: Response | None = None
+        cached: CachedResponse | None = None
         media_type = self._negotiate(scope)
         scope.setdefault("state", {})[NEGOTIATED] = media_type or "application/json"
+        lookup = self._begin_lookup(scope, media_type)
         # The channels refuse at once (RATE_LIMITED + retryAfter) a call whose budget slot
         # would come too late for this request, instead of waiting into its timeout; a
         # margin is left to build the answer.
@@ -194,12 +224,19 @@ class ProductGraphQL(GraphQL[Context, None]):
                     "with.")
             limited = self._limited_receive(scope, receive)
             async with asyncio.timeout(self.request_timeout_s):
-                try:
-                    response = await self.run(Request(scope, receive=limited))
-                except HTTPException as exc:
-                    raise RequestRefused(exc.status_code,
-                                         _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
-                                         exc.reason) from None
+                if lookup is not None:
+                    cached, limited = await self._read_cached(scope, lookup, limited)
+                if cached is None:
+                    try:
+                        response = await self.run(Request(scope, receive=limited))
+                    except HTTPException as exc:
+                        raise RequestRefused(exc.status_code,
+                                             _HTTP_CODES.get(exc.status_code, "BAD_REQUEST"),
+                                             exc.reason) from None
+                    except ServeCached as hit:   # the operation key hit (execute_single)
+                        cached = hit.entry
+                        if lookup is not None and lookup.raw is not None:
+                            lookup.cache.alias(lookup.raw, hit.key)
         except RequestRefused as refusal:
             response = self._refuse(scope, refusal)
         except TimeoutError:
@@ -213,7 +250,51 @@ class ProductGraphQL(GraphQL[Context, None]):
                 500, "INTERNAL_SERVER_ERROR", "Internal server error"))
         finally:
             call_deadline.reset(deadline)
+        if lookup is not None:
+            if cached is None and response is not None:
+                cached = self._store(lookup, response)
+            if cached is not None:
+                await lookup.replay(cached, send)
+                return
+        assert response is not None
         await response(scope, receive, send)
+
+    # -- the response cache ------------------------------------------------------------
+
+    def _begin_lookup(self, scope: Scope, media_type: str | None) -> HttpLookup | None:
+        """The request's lookup; ``None``: the cache is off, a refusal is coming (406), or
+        the request is no operation (GraphiQL's page) or not JSON (multipart)."""
+        cache = self.response_cache
+        if cache is None or media_type is None:
+            return None
+        method = scope.get("method", "")
+        if method == "GET":
+            query_string = scope.get("query_string", b"")
+            if b"query=" not in query_string and b"extensions=" not in query_string:
+                return None
+        lookup = HttpLookup.begin(cache, method, scope.get("headers", ()), media_type,
+                                  self.identify_context)
+        if lookup is not None:
+            scope["state"][_LOOKUP] = lookup
+        return lookup
+
+    async def _read_cached(self, scope: Scope, lookup: HttpLookup, receive: Receive
+                           ) -> tuple[CachedResponse | None, Receive]:
+        """The fresh entry of the request's raw key, if any, and the ``receive`` that
+        executing it reads (a POST's body, read here within the limits, then replayed)."""
+        if lookup.method == b"GET":
+            return lookup.read(scope.get("query_string", b"")), receive
+        body, replay = await buffered_body(receive)
+        return lookup.read(body), replay
+
+    def _store(self, lookup: HttpLookup, response: Response) -> CachedResponse | None:
+        """The entry of an executed answer; ``None``, and ``no-store`` on the answer
+        (unless it says otherwise already), when it may not be stored."""
+        entry = lookup.finish(response.status_code, response.body,
+                              response.headers.get("content-type", ""))
+        if entry is None and "cache-control" not in response.headers:
+            response.headers["cache-control"] = "no-store"
+        return entry
 
     def _negotiate(self, scope: Scope) -> str | None:
         headers = dict(scope.get("headers", []))
@@ -406,6 +487,19 @@ class ProductGraphQL(GraphQL[Context, None]):
         if query is None:  # strawberry answers "No GraphQL query found in the request"
             return await super().execute_single(request, request_adapter, sub_response,
                                                 context, root_value, request_data)
+        lookup: HttpLookup | None = request.scope.get("state", {}).get(_LOOKUP)
+        key = None
+        if lookup is not None:
+            lookup.operations += 1
+            # A name or variables of the wrong JSON type are refused below, uncached.
+            if isinstance(request_data.operation_name, str | None) \
+                    and isinstance(request_data.variables, dict | None):
+                key = lookup.cache.key(query, request_data.operation_name,
+                                       request_data.variables, lookup.media_type,
+                                       lookup.context_key)
+                entry = lookup.cache.get(key) if lookup.may_read else None
+                if entry is not None and lookup.operations == 1:
+                    raise ServeCached(entry, key)
         try:
             prepared = self.documents.prepare(query)
         except GraphQLSyntaxError as exc:
@@ -425,20 +519,29 @@ class ProductGraphQL(GraphQL[Context, None]):
                 errors=[with_code(e, "GRAPHQL_VALIDATION_FAILED") for e in prepared.errors]),
                 None))
 
-        result = await self.run_prepared(request_adapter.method, operation, context,
-                                         root_value, request_data.variables,
-                                         request_data.extensions, requested)
+        result = await self.run_prepared(
+            request_adapter.method, operation, context, root_value, request_data.variables,
+            request_data.extensions, requested,
+            lookup.freshness if lookup is not None else None)
         if not_executed(result):
             return self._request_error(request, sub_response, result)
+        selected = operation.operation
+        if lookup is not None and not result.errors and selected is not None \
+                and selected.operation.value == "query":
+            # Only now is the answer a candidate (stored if its freshness allows).
+            lookup.key = key
+            lookup.operation = selected.name.value if selected.name else "anonymous"
         return result
 
     async def run_prepared(self, method: HTTPMethod, operation: PreparedOperation,
                            context: Context, root_value: Any,
                            variables: dict[str, Any] | None,
                            extensions: dict[str, Any] | None,
-                           requested: int) -> ExecutionResult:
-        """Run a prepared, valid, affordable operation: counted, traced, executed and
-        finished (cost, coded errors); also the fast lane's (graph/fast_lane.py)."""
+                           requested: int, freshness: Freshness | None = None
+                           ) -> ExecutionResult:
+        """Run a prepared, valid, affordable operation: counted, traced, executed (its reads
+        noted in ``freshness``, for the response cache) and finished (cost, coded errors);
+        also the fast lane's (graph/fast_lane.py)."""
         selected = operation.operation
         name = selected.name.value if selected and selected.name else None
         kind = selected.operation.value if selected else None
@@ -446,8 +549,9 @@ class ProductGraphQL(GraphQL[Context, None]):
         if stats is not None:
             stats.operations.append(name or "anonymous")
         with operation_span(name, kind, stats.request_id if stats else None) as span:
-            result = await self._execute(method, operation, context, root_value,
-                                         variables, extensions)
+            with tracking(freshness) if freshness is not None else contextlib.nullcontext():
+                result = await self._execute(method, operation, context, root_value,
+                                             variables, extensions)
             result = self._finish(result, requested)
             end_operation_span(span, result)
         return result

@@ -221,6 +221,26 @@ class BudgetSettings:
 
 
 @dataclass(frozen=True)
+class ResponseCacheSettings:
+    """The response cache (graph/response_cache.py): ``PRODUCTGRAPH_RESPONSE_CACHE``
+    (on by default), ``…_MAX_BYTES`` (64 MiB), ``…_MAX_ENTRIES`` (10 000), ``…_MAX_TTL``
+    (3600 s, the longest any answer is replayed whatever its parts say)."""
+
+    enabled: bool = True
+    max_bytes: int = 64 * 1024 * 1024
+    max_entries: int = 10_000
+    max_ttl_s: float = 3600.0
+
+    @classmethod
+    def from_env(cls, env: Environment) -> ResponseCacheSettings:
+        switch = env.switch("RESPONSE_CACHE")
+        return cls(enabled=cls.enabled if switch is None else switch,
+                   max_bytes=env.count("RESPONSE_CACHE_MAX_BYTES", cls.max_bytes),
+                   max_entries=env.count("RESPONSE_CACHE_MAX_ENTRIES", cls.max_entries),
+                   max_ttl_s=env.positive("RESPONSE_CACHE_MAX_TTL", cls.max_ttl_s))
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = "development"
     host: str = "127.0.0.1"
@@ -237,6 +257,7 @@ class Settings:
     weidian: WeidianSettings = field(default_factory=WeidianSettings)
     standard: StandardSettings = field(default_factory=StandardSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
     serving: ServingSettings = field(default_factory=lambda: ServingSettings())
     #: Per ``BUDGET_PREFIXES`` prefix; a prefix not here has the defaults.
     budgets: Mapping[str, BudgetSettings] = field(default_factory=dict)
@@ -286,6 +307,7 @@ class Settings:
             weidian=weidian,
             standard=standard,
             cache=_cache_settings(env),
+            response_cache=ResponseCacheSettings.from_env(env),
             serving=_serving_settings(env),
             budgets={prefix: BudgetSettings.from_env(env, prefix)
                      for prefix in dict.fromkeys(BUDGET_PREFIXES.values())},

@@ -116,7 +116,7 @@ class Money:
             description="The currency to convert into, e.g. USD.")],
     ) -> ConvertedMoney:
         try:
-            return ConvertedMoney.from_model(info.context.localization.rates.table.convert(
+            return ConvertedMoney.from_model(info.context.localization.rates.current().convert(
                 self.amount, to.value, source=self.currency_code.value))
         except RateUnavailable as exc:
             raise UserInputError(f"no rate to convert into {to.value}: {exc}",

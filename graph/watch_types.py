@@ -16,6 +16,7 @@ from channels.errors import ChannelError
 from graph.values import Money
 from resolvers.context import Context
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.freshness import note_uncacheable
 from resolvers.storage import Delivery, HistoryPoint
 from resolvers.storage import Webhook as WebhookRecord
 from resolvers.watch import events
@@ -202,6 +203,9 @@ class WebhookDelivery:
 # -- resolvers ---------------------------------------------------------------------------
 
 def watch_service(info: Info[Context, Any]) -> WatchService:
+    """The process's watch feature. Whatever reads it (history, webhooks, deliveries)
+    reads a database with no freshness: never replayed by the response cache."""
+    note_uncacheable("watch")
     service = getattr(info.context, "watch", None)
     if service is None:
         raise UserInputError("Watching products is not enabled on this server.",

@@ -29,10 +29,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from channels.base import CategoryTree, ChannelRegistry
 from channels.errors import ChannelError
 from channels.model import Category, Channel
+from resolvers.freshness import note_fresh_for
 from resolvers.part_cache import CachedPart, PartCache
 
 log = logging.getLogger("productgraph.categories")
@@ -52,7 +54,7 @@ MAX_DEPTH = 16
 _TREE_OF = {Channel.TMALL: Channel.TAOBAO}
 
 #: What a future resolves to: a category, ``None`` (unknown), a tuple of children, or
-#: the error of the call.
+#: the error of the call — for a node, paired with when it was stored (its freshness).
 Answer = object
 
 
@@ -111,6 +113,7 @@ class CategoryFetcher:
             if entry is not None:
                 age = self.clock() - entry.stored_at
                 if age < self.max_age_s:
+                    note_fresh_for(self.ttl_s - age)   # the request's (resolvers/freshness.py)
                     found[category_id] = _node_of(entry)
                     if age >= self.ttl_s:
                         self._refresh(tree_of, category_id, key)
@@ -121,9 +124,10 @@ class CategoryFetcher:
         if waiting:
             await asyncio.wait(set(waiting.values()))
             for category_id, future in waiting.items():
-                answer = future.result()
+                answer, stored_at = cast(tuple[Answer, float], future.result())
                 if isinstance(answer, BaseException):
                     raise answer
+                note_fresh_for(stored_at + self.ttl_s - self.clock())
                 found[category_id] = answer if isinstance(answer, Category) else None
         return found
 
@@ -180,6 +184,9 @@ class CategoryFetcher:
         keys = {i: node_key(channel, i) for i in ids}
         answers: dict[str, Answer] = {}
         stale: dict[str, Category | None] = {}
+        # When each answer was stored (its freshness, for the waiters): now, unless the
+        # cache or a stale entry answers.
+        stored: dict[str, float] = {}
         try:
             if self.cache is not None:
                 now = self.clock()
@@ -187,6 +194,7 @@ class CategoryFetcher:
                 for category_id, entry in zip(ids, entries, strict=True):
                     if entry is None or now - entry.stored_at >= self.max_age_s:
                         continue
+                    stored[category_id] = entry.stored_at
                     if now - entry.stored_at < self.ttl_s:
                         answers[category_id] = _node_of(entry)
                     else:
@@ -207,6 +215,7 @@ class CategoryFetcher:
                     store = {keys[i]: fetched.get(i, _UNKNOWN) for i in missing}
                     for category_id in missing:
                         answers[category_id] = fetched.get(category_id)
+                        stored.pop(category_id, None)
                     if self.cache is not None:
                         await self.cache.put_entries(store, self.max_age_s)
         except BaseException as exc:  # never leave a waiter hanging
@@ -215,10 +224,12 @@ class CategoryFetcher:
             if not isinstance(exc, Exception):
                 raise
         finally:
+            fetched_at = self.clock()
             for category_id, key in keys.items():
                 future = self._inflight.pop(key, None)
                 if future is not None and not future.done():
-                    future.set_result(answers.get(category_id))
+                    future.set_result((answers.get(category_id),
+                                       stored.get(category_id, fetched_at)))
 
     # -- children (browsing the tree)
 
@@ -231,6 +242,7 @@ class CategoryFetcher:
             entry = (await self.cache.get_entries([key]))[0]
             if entry is not None and self.clock() - entry.stored_at < self.ttl_s \
                     and isinstance(entry.value, tuple):
+                note_fresh_for(entry.stored_at + self.ttl_s - self.clock())
                 return list(entry.value)
         future = self._inflight.get(key)
         if future is None:
@@ -245,6 +257,7 @@ class CategoryFetcher:
         answer = future.result()
         if isinstance(answer, BaseException):
             raise answer
+        note_fresh_for(self.ttl_s)      # fetched now
         return list(answer) if isinstance(answer, tuple) else []
 
     async def _load_children(self, channel: Channel, tree: CategoryTree, parent_id: str,

@@ -38,6 +38,7 @@ from channels.base import CatalogCapable, ChannelAdapter, ChannelRegistry
 from channels.batching import BatchKey, OpenBatch, OpenBatchFetcher
 from channels.errors import ChannelError, NotFound, UpstreamError
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
+from resolvers.freshness import current as current_freshness
 from resolvers.page_cache import PageCache
 from resolvers.part_cache import CachedPart, PartCache
 
@@ -131,12 +132,26 @@ class ProductFetcher:
             await self._wait(set(waiting.values()))
             for key, future in waiting.items():
                 values[key] = future.result()
+            self._note_fetched(waiting)
 
         for canonical, asked in asked_as.items():
             answer = _record_of(channel, canonical, needed[canonical], values)
             for source_id in asked:
                 answers[source_id] = answer
         return answers
+
+    def _note_fetched(self, keys: Mapping[Key, object]) -> None:
+        """The request's freshness (resolvers/freshness.py): a part just fetched, or
+        joined in flight, is fresh for its TTL from now — as the cache stores it; without
+        a cache it has no freshness at all."""
+        freshness = current_freshness()
+        if freshness is None:
+            return
+        if self.cache is None:
+            freshness.refuse("part cache off")
+            return
+        ttl = self.cache.ttl_s
+        freshness.note(min(ttl[part] for _, _, part in keys))
 
     def cached(self, channel: Channel, source_id: str,
                parts: frozenset[Part]) -> ProductRecord | None:
@@ -350,6 +365,7 @@ class ProductFetcher:
             assert lookup.entry is not None
             return _answer_of(lookup.entry, Channel.TMALL)   # served stale while it refreshes
         await asyncio.wait({future})
+        self._note_fetched({key: None})
         return future.result()
 
     async def _run_catalog(self, adapter: ChannelAdapter, spu: str, key: Key,

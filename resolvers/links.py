@@ -21,6 +21,7 @@ from channels.model import Channel, Part, ProductRecord
 from channels.share_links import MAX_TEXT_LENGTH, LinkResolver, offline_product
 from channels.urls import UnsupportedUrl, parse_product_url
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.freshness import note_uncacheable
 from resolvers.selection import product_parts
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ async def resolve_product_by_text(info: Info[Context, Any], text: str) -> Produc
     if len(text) > MAX_TEXT_LENGTH:
         raise UserInputError(f"`text` is at most {MAX_TEXT_LENGTH} characters; got "
                              f"{len(text)}", argument="text")
+    # A share link's resolution (a network call, its own cache) has no freshness to note.
+    note_uncacheable("productByText")
     resolver = info.context.registry.links or _OFFLINE_ONLY
     try:
         found = await resolver.resolve(text)

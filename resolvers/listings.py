@@ -25,6 +25,7 @@ from channels.model import Channel, ListingPage, Part, ProductRecord
 from channels.urls import ParsedProductUrl, parse_product_url
 from resolvers.cursors import decode_cursor, encode_cursor, fingerprint
 from resolvers.errors import UserInputError, to_graphql_error
+from resolvers.freshness import note_uncacheable
 from resolvers.ids import parse_id
 from resolvers.page_cache import normalized_keyword, page_key
 from resolvers.selection import PART_OF_FIELD, product_parts, selected_field_names
@@ -183,6 +184,7 @@ async def cached_page(info: Info[Context, Any], call: Callable[[], Awaitable[Lis
     a failed fetch never is."""
     pages = info.context.fetcher.pages
     if pages is None:
+        note_uncacheable("search cache off")
         return await call()
     return await pages.get(page_key(*key), call)
 
@@ -277,6 +279,7 @@ async def resolve_search_by_image(
     first: int, after: str | None,
 ) -> ListingResult:
     check_first(first, MAX_SEARCH_FIRST)
+    note_uncacheable("searchByImage")     # image search pages are not cached
     if (image_url is None) == (image is None):
         raise UserInputError("searchByImage takes exactly one of `imageUrl` and `image`",
                              argument="image")
@@ -338,7 +341,9 @@ async def resolve_shop_products(
     *, order_by: str,
 ) -> ListingResult:
     """One page of the configured shop's on-sale items; ``order_by`` is TOP's
-    ``<key>:<asc|desc>``."""
+    ``<key>:<asc|desc>``. Never cached, nor is an answer that holds it (the module
+    docstring of resolvers/page_cache.py says why)."""
+    note_uncacheable("shopProducts")
     if channel not in SHOP_CHANNELS:
         raise UserInputError(f"`channel` must be TAOBAO or TMALL for shopProducts (the TOP "
                              f"seller listing); got {channel.name}", argument="channel")

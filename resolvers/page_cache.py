@@ -6,8 +6,9 @@ collapsed, case folded), filters, sort, upstream page number and size — the pa
 cursor window is applied, so two cursors inside one upstream page share it. Fresh for
 ``PRODUCTGRAPH_CACHE_TTL_SEARCH`` seconds (60 by default: search rankings and prices move),
 then served stale for up to ``PRODUCTGRAPH_CACHE_MAX_AGE_SEARCH`` (300) while one refresh
-runs or while the upstream fails. Counted in ``productgraph_cache_requests_total{part=
-"search"}`` (hit, stale, miss, bypass).
+runs or while the upstream fails. A request that reads a page is fresh for at most what is
+left of the page's TTL (resolvers/freshness.py). Counted in
+``productgraph_cache_requests_total{part="search"}`` (hit, stale, miss, bypass).
 
 Shop listings (``shopProducts``) are not cached: an ERP's incremental sync pages through
 ``modifiedSince`` windows and must see every change at once; a cached page could hide an
@@ -22,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from channels.model import ListingPage
+from resolvers.freshness import note_fresh_for
 from resolvers.part_cache import CACHE_REQUESTS, CachedPart, LruMemoryCache, PartCache
 
 log = logging.getLogger("productgraph.cache")
@@ -63,6 +65,10 @@ class PageCache:
         now = self._parts.clock()
         if entry is not None and isinstance(entry.value, ListingPage):
             age = now - entry.stored_at
+            if age < self.max_age_s:
+                # The request's freshness (resolvers/freshness.py): a stale page makes
+                # the answer uncacheable.
+                note_fresh_for(self.ttl_s - age)
             if age < self.ttl_s:
                 self._counters["hit"].inc()
                 return entry.value
@@ -74,7 +80,9 @@ class PageCache:
         self._counters["miss"].inc()
         future = self._inflight.get(key) or self._start(key, fetch)
         await asyncio.wait({future})
-        return future.result()
+        page = future.result()
+        note_fresh_for(self.ttl_s)      # fetched now (or joined): stored now
+        return page
 
     def _start(self, key: str,
                fetch: Callable[[], Awaitable[ListingPage]]) -> asyncio.Future[ListingPage]:

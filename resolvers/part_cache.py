@@ -38,6 +38,7 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 
 from channels.model import Channel, Part
+from resolvers.freshness import current as current_freshness
 
 log = logging.getLogger("productgraph.cache")
 
@@ -242,13 +243,22 @@ class PartCache:
                 self._counters[(part, "bypass")].inc()
             return [MISS] * len(keys)
         now = self.clock()
+        freshness = current_freshness()
         found: list[Lookup] = []
         for (_, _, part), entry in zip(keys, raw, strict=True):
             lookup = self._classify(part, entry, now)
             result = "miss" if lookup.entry is None else "stale" if lookup.stale else "hit"
             self._counters[(part, result)].inc()
             found.append(lookup)
+            if freshness is not None and lookup.entry is not None:
+                # A miss is noted by whoever fetches it (resolvers/fetcher.py).
+                freshness.note(self.fresh_for(part, lookup.entry, now))
         return found
+
+    def fresh_for(self, part: Part, entry: CachedPart, now: float) -> float:
+        """Seconds ``entry`` stays fresh from ``now`` (0 or less: stale)."""
+        ttl = self.not_found_ttl_s if entry.missing is not None else self.ttl_s[part]
+        return entry.stored_at + ttl - now
 
     def peek_fresh(self, keys: Sequence[tuple[Channel, str, Part]]) -> list[object] | None:
         """The values of ``keys`` when every one is a fresh entry of the in-process backend,
@@ -261,14 +271,21 @@ class PartCache:
         now = self.clock()
         ttl = self.ttl_s
         values = []
+        fresh_for = float("inf")
         for (_, _, part), entry in zip(keys, backend.peek_many([cache_key(*k) for k in keys]),
                                        strict=True):
-            if not isinstance(entry, CachedPart) or entry.missing is not None \
-                    or now - entry.stored_at >= ttl[part]:
+            if not isinstance(entry, CachedPart) or entry.missing is not None:
                 return None
+            remaining = entry.stored_at + ttl[part] - now
+            if remaining <= 0:
+                return None
+            fresh_for = min(fresh_for, remaining)
             values.append(entry.value)
         for _, _, part in keys:
             self._counters[(part, "hit")].inc()
+        freshness = current_freshness()
+        if freshness is not None:
+            freshness.note(fresh_for)
         return values
 
     def _classify(self, part: Part, entry: object, now: float) -> Lookup:

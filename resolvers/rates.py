@@ -1,6 +1,8 @@
 """The process's currency rates: the bundled ECB table, refreshed from a URL when one is set.
 
-``RateBook.table`` is what a conversion reads; it never waits on the network. With
+``RateBook.current()`` is what a conversion reads (``table``, noting for the response cache
+that an answer converted with it is good until the next refresh: resolvers/freshness.py);
+it never waits on the network. With
 ``PRODUCTGRAPH_RATES_URL`` set, ``refresh`` (run at start-up and every ``refresh_s`` by the
 app's lifespan) downloads the ECB file through an ``UpstreamClient`` (budget, breaker,
 deadline) and swaps the table; with a Redis cache the file is shared, so one instance's
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any, cast
 
 import httpx
@@ -24,6 +27,7 @@ from channels.model import Channel
 from channels.policy import UpstreamPolicy
 from channels.rates import RateTable, bundled_table
 from channels.translation import Service
+from resolvers.freshness import note_fresh_for
 
 log = logging.getLogger("productgraph.rates")
 REDIS_KEY = "productgraph:rates:v1:file"
@@ -46,6 +50,15 @@ class RateBook:
                 timeout_s=timeout_s, policy=UpstreamPolicy(qps=1.0, deadline_s=30.0),
                 upstream="rates")
         self._task: asyncio.Task[None] | None = None
+        #: ``time.monotonic()`` of the next refresh (``None``: no URL, the table is fixed).
+        self.next_refresh_at: float | None = time.monotonic() if url else None
+
+    def current(self) -> RateTable:
+        """The table in use; with a URL, the request's answer is fresh until the next
+        refresh could swap it."""
+        if self.next_refresh_at is not None:
+            note_fresh_for(self.next_refresh_at - time.monotonic())
+        return self.table
 
     async def _download(self) -> bytes:
         assert self.client is not None
@@ -93,6 +106,7 @@ class RateBook:
         async def loop() -> None:
             while True:
                 await self.refresh()
+                self.next_refresh_at = time.monotonic() + self.refresh_s
                 await asyncio.sleep(self.refresh_s)
 
         self._task = asyncio.get_running_loop().create_task(loop())

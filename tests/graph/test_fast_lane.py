@@ -27,6 +27,8 @@ DETAIL = """query Detail($id: ID!) { product(id: $id) { id title { original }
 ITEM = "taobao_680123456789"
 JSON = {"content-type": "application/json"}
 _ID = re.compile(rb"[0-9a-f]{32}")
+#: The response cache's remaining seconds depend on when each server stored the answer.
+_MAX_AGE = re.compile(r"max-age=\d+")
 #: Upstream request ids in errors differ per sandbox.
 _UPSTREAM_ID = re.compile(rb'"requestId":"[0-9a-f]{13}"')
 
@@ -47,6 +49,9 @@ REQUESTS: dict[str, tuple[str, dict[str, str], bytes]] = {
     "accept both, q-values": ("POST", {**JSON, "accept": "application/graphql-response+json, "
                                                           "application/json;q=0.9"},
                               body(DETAIL, {"id": ITEM})),
+    "no-cache": ("POST", {**JSON, "cache-control": "no-cache"}, body(DETAIL, {"id": ITEM})),
+    "no-store": ("POST", {**JSON, "cache-control": "no-store"}, body(DETAIL, {"id": ITEM})),
+    "same operation, other body": ("POST", JSON, body(DETAIL, {"id": ITEM}, operationName=None)),
     "given request id": ("POST", {**JSON, "x-request-id": "abc-123"},
                          body(DETAIL, {"id": ITEM})),
     "charset": ("POST", {"content-type": "application/json; charset=utf-8"},
@@ -73,8 +78,8 @@ REQUESTS: dict[str, tuple[str, dict[str, str], bytes]] = {
     "get": ("GET", {}, b""),
     "introspection": ("POST", JSON, body("{ __schema { queryType { name } } }")),
     "too expensive": ("POST", JSON, body(
-        "{ products(ids: [%s]) { id title { original } } }"
-        % ",".join(f'"taobao_{n}"' for n in range(100, 201)))),
+        "{ products(ids: [" + ",".join(f'"taobao_{n}"' for n in range(100, 201))
+        + "]) { id title { original } } }")),
 }
 
 
@@ -95,7 +100,8 @@ def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], by
     """Status, headers and body with the server-made request ids blanked (and the rate
     limit's remaining tokens and reset, which refill with time)."""
     headers = sorted((k, "<id>" if k == "x-request-id" and _ID.fullmatch(v.encode()) else
-                      "<n>" if k in ("ratelimit-remaining", "ratelimit-reset") else v)
+                      "<n>" if k in ("ratelimit-remaining", "ratelimit-reset") else
+                      _MAX_AGE.sub("max-age=<s>", v) if k == "cache-control" else v)
                      for k, v in response.headers.items())
     return response.status_code, headers, _UPSTREAM_ID.sub(
         b"<upstream>", _ID.sub(b"<id>", response.content))
@@ -125,6 +131,23 @@ async def test_the_lane_answers_what_the_full_stack_answers(env: dict[str, str])
                        for c in (lane, full)]
             assert answers[0] == answers[1]
             assert answers[0][0] == 401
+
+
+async def test_stored_answers_and_their_304_are_the_full_stacks() -> None:
+    async with two_servers({}) as (lane, full):
+        first = [await c.post("/graphql", content=body(DETAIL, {"id": ITEM}), headers=JSON)
+                 for c in (lane, full)]
+        etag = first[0].headers["etag"]
+        assert etag == first[1].headers["etag"]  # the same bytes
+        for headers in ({**JSON, "if-none-match": etag}, {**JSON, "if-none-match": '"other"'}):
+            answers = [comparable(await c.post("/graphql", content=body(DETAIL, {"id": ITEM}),
+                                               headers=headers)) for c in (lane, full)]
+            assert answers[0] == answers[1]
+        assert answers[0][0] == 200
+        not_modified = await lane.post("/graphql", content=body(DETAIL, {"id": ITEM}),
+                                       headers={**JSON, "if-none-match": etag})
+        assert not_modified.status_code == 304
+        assert not_modified.content == b""
 
 
 async def test_the_common_request_never_reaches_strawberrys_view(

@@ -12,6 +12,7 @@ from channels.base import ChannelRegistry
 from channels.errors import UpstreamError
 from channels.model import Category, Channel, Part
 from resolvers.categories import CategoryFetcher
+from resolvers.freshness import Freshness, tracking
 from resolvers.part_cache import LruMemoryCache, PartCache
 
 TREE = {
@@ -148,3 +149,18 @@ async def test_no_cache_still_single_flights(tree: FakeTree) -> None:
     fetcher = CategoryFetcher(ChannelRegistry([tree]))  # type: ignore[list-item]
     await asyncio.gather(*(fetcher.category(Channel.TAOBAO, "16") for _ in range(50)))
     assert tree.calls == [["16"]]
+
+
+async def test_a_request_reading_names_is_fresh_for_what_is_left_of_them(
+        fetcher: CategoryFetcher, tree: FakeTree, clock: Clock) -> None:
+    with tracking(Freshness(1e9)) as fetched:
+        await fetcher.category(Channel.TAOBAO, "16")
+    assert fetched.fresh_for == fetcher.ttl_s          # just fetched: its whole TTL
+    clock.now += 100
+    with tracking(Freshness(1e9)) as cached:
+        await fetcher.category(Channel.TAOBAO, "16")
+    assert cached.fresh_for == fetcher.ttl_s - 100 and cached.cacheable
+    clock.now += fetcher.ttl_s                         # stale: served while it refreshes
+    with tracking(Freshness(1e9)) as stale:
+        await fetcher.category(Channel.TAOBAO, "16")
+    assert not stale.cacheable
