@@ -6,10 +6,12 @@ access log configured as the CLI configures it, written to a temporary file), wa
 then:
 
 1. times whole requests through the ASGI app (no network: what the server does per
-   request above uvicorn's HTTP parsing) for the shapes of bench/execution, with each
-   switch of the hot path on and off: the fast lane (``PRODUCTGRAPH_FAST_LANE``) and the
-   access log (compiled execution is chosen when the schema is built, at import: its
-   served comparison is bench/execution's ``productgraph-uncompiled``);
+   request above uvicorn's HTTP parsing) for the shapes of bench/execution, answered from
+   the response cache (a repeated request, the default) and executed (``Cache-Control:
+   no-cache``), with each switch of the hot path on and off: the fast lane
+   (``PRODUCTGRAPH_FAST_LANE``) and the access log (compiled execution is chosen when the
+   schema is built, at import: its served comparison is bench/execution's
+   ``productgraph-uncompiled``);
 2. times each step of the fast lane on its own, on the detail query: the request JSON,
    the document cache, operation selection, the cost estimate, the context and its
    loaders, the part-cache fast path, execution, the recount of the cost, the JSON
@@ -52,23 +54,31 @@ SHAPES = {
     "id-title": (ID_TITLE, VARIABLES),
     "list-20": (LIST, {"ids": rotating_ids()[:20]}),
 }
-VARIANTS = {
-    "defaults": {},
-    "fast lane off": {"PRODUCTGRAPH_FAST_LANE": "off"},
-    "access log off": {"log": "off"},
+#: variant → environment (and ``log``: the access log's switch, ``header``: a request
+#: header). Defaults answer a repeated request from the response cache; ``no-cache``
+#: executes it.
+VARIANTS: dict[str, dict[str, str]] = {
+    "defaults (response cache hit)": {},
+    "hit, fast lane off": {"PRODUCTGRAPH_FAST_LANE": "off"},
+    "hit, access log off": {"log": "off"},
+    "executed (no-cache)": {"header": "no-cache"},
+    "executed, fast lane off": {"header": "no-cache", "PRODUCTGRAPH_FAST_LANE": "off"},
+    "executed, access log off": {"header": "no-cache", "log": "off"},
 }
 
 
-def scope_for(body: bytes) -> dict[str, Any]:
+def scope_for(body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+              ) -> dict[str, Any]:
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
             "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8000),
             "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode())]}
+                        (b"content-length", str(len(body)).encode()), *(extra or ())]}
 
 
-async def call(app: Any, body: bytes) -> bytes:
+async def call(app: Any, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+               ) -> bytes:
     """One request through the ASGI app; the response body."""
     sent = False
     chunks: list[bytes] = []
@@ -85,7 +95,7 @@ async def call(app: Any, body: bytes) -> bytes:
         if message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope_for(body), receive, send)
+    await app(scope_for(body, extra), receive, send)
     return b"".join(chunks)
 
 
@@ -129,11 +139,13 @@ async def whole_requests(args: argparse.Namespace, log_file: str) -> None:
             app = create_app(Settings.from_env())
             async with app.router.lifespan_context(app):
                 row = []
+                extra = [(b"cache-control", env["header"].encode())] if "header" in env \
+                    else []
                 for query, variables in SHAPES.values():
                     body = orjson.dumps({"query": query, "variables": variables})
                     answer = orjson.loads(await call(app, body))
                     assert "errors" not in answer, answer
-                    samples = [await time_async(lambda a=app, b=body: call(a, b),
+                    samples = [await time_async(lambda a=app, b=body, e=extra: call(a, b, e),
                                                 args.requests)
                                for _ in range(args.rounds)]
                     row.append(per_call_us(samples))
