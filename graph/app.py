@@ -5,9 +5,9 @@ shutdown."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from graph.access import AccessControl, AccessControlMiddleware, ApiKeys, RateLimiter
 from graph.disconnect import CancelOnDisconnect
@@ -85,7 +86,10 @@ def create_app(settings: Settings | None = None,
             await fetcher.aclose()
             await registry.aclose()
 
-    app = Starlette(
+    limiter = (RateLimiter(serving.rate_limit_per_minute, redis=redis)
+               if serving.rate_limit_per_minute else None)
+    keys = ApiKeys(serving.api_keys)
+    app = ProductGraphApp(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
@@ -93,9 +97,13 @@ def create_app(settings: Settings | None = None,
             Route("/metrics", metrics_endpoint),
             Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
         ],
-        middleware=_middleware(settings, redis, graphql_app),
+        middleware=_middleware(settings, keys, limiter),
         lifespan=lifespan,
     )
+    if serving.fast_lane:
+        app.lane = FastLane(functools.partial(Starlette.__call__, app), view=graphql_app,
+                            access=AccessControl(keys, limiter),
+                            cors=bool(serving.cors_origins))
     app.state.settings = settings
     app.state.fetcher = fetcher
     app.state.registry = registry
@@ -106,17 +114,26 @@ def create_app(settings: Settings | None = None,
     return app
 
 
-def _middleware(settings: Settings, redis: Any, view: ProductGraphQL) -> list[Middleware]:
-    """Outermost first: the fast lane (graph/fast_lane.py), request id and access log,
-    CORS, then API keys and rate limit."""
+class ProductGraphApp(Starlette):
+    """Starlette with the fast lane (graph/fast_lane.py) in front of all of it: the
+    common request skips even Starlette's error middleware (the lane answers its own
+    errors); what the lane does not take goes to Starlette's stack as it came."""
+
+    lane: FastLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = self.lane
+        if lane is not None and scope["type"] == "http":
+            await lane(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _middleware(settings: Settings, keys: ApiKeys,
+                limiter: RateLimiter | None) -> list[Middleware]:
+    """Outermost first: request id and access log, CORS, then API keys and rate limit."""
     serving = settings.serving
-    limiter = (RateLimiter(serving.rate_limit_per_minute, redis=redis)
-               if serving.rate_limit_per_minute else None)
-    keys = ApiKeys(serving.api_keys)
     stack = [Middleware(RequestLogMiddleware)]
-    if serving.fast_lane:
-        stack.insert(0, Middleware(FastLane, view=view, access=AccessControl(keys, limiter),
-                                   cors=bool(serving.cors_origins)))
     if serving.cors_origins:
         stack.append(Middleware(
             CORSMiddleware, allow_origins=list(serving.cors_origins),

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,9 +71,25 @@ def tracer_span(name: str, *, kind: str = "internal",
 
 
 def tracing_active() -> bool:
-    """True when an OpenTelemetry SDK is configured: spans are recorded."""
-    return _otel_trace is not None and not isinstance(_otel_trace.get_tracer_provider(),
-                                                      _NO_OP_PROVIDERS)
+    """True when an OpenTelemetry SDK is configured: spans are recorded. Asked on every
+    request (graph/fast_lane.py): OpenTelemetry's own ``get_tracer_provider`` reads the
+    environment each time until a provider is set, so the provider it has set, if any,
+    is read first."""
+    if _otel_trace is None:
+        return False
+    provider = getattr(_otel_trace, "_TRACER_PROVIDER", None)
+    if provider is None:
+        if not _provider_named_in_environment():
+            return False
+        provider = _otel_trace.get_tracer_provider()
+    return not isinstance(provider, _NO_OP_PROVIDERS)
+
+
+@functools.cache
+def _provider_named_in_environment() -> bool:
+    """``OTEL_PYTHON_TRACER_PROVIDER`` is set (it is read once: the environment of a
+    server does not change while it runs)."""
+    return "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
 
 
 def trace_context(headers: Headers) -> Any:

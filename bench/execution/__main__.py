@@ -46,12 +46,12 @@ import orjson
 
 from bench.execution import loadgen
 from bench.execution.query import (
-    FEDERATION_DIRECTIVES,
     ROOT,
     SHAPE_HEADERS,
     SHAPE_LABELS,
     merge_answer,
     shapes,
+    standalone_sdl,
 )
 from sandbox.process import free_port, running
 
@@ -173,8 +173,7 @@ def write_reference_files(files: Path, answers: dict[bytes, bytes]) -> None:
     (files / "answers.json").write_bytes(orjson.dumps({
         "products": products,
         "floor": {k.decode(): v.decode() for k, v in answers.items()}}))
-    (files / "schema.graphql").write_text(FEDERATION_DIRECTIVES + (ROOT / "schema.graphql")
-                                          .read_text())
+    (files / "schema.graphql").write_text(standalone_sdl())
 
 
 def check_same_data(server: str, answers: dict[bytes, bytes],

@@ -54,13 +54,19 @@ def count_fields(value: Any) -> int:
     return 0
 
 
+def standalone_sdl() -> str:
+    """``schema.graphql`` as plain GraphQL tools build it: with the federation directive
+    definitions (the exported file carries them; older exports did not)."""
+    sdl = (ROOT / "schema.graphql").read_text()
+    return sdl if "directive @key" in sdl else FEDERATION_DIRECTIVES + sdl
+
+
 def raw_schema(products: dict[str, Any]) -> GraphQLSchema:
     """``schema.graphql`` built by graphql-core, with plain dict resolvers: ``product(id)``
     returns the product's dict, ``products(ids)`` the list of them, and graphql-core's
     default resolver reads every field from it (``dict.get``), so no field has a resolver
     function of its own."""
-    sdl = (ROOT / "schema.graphql").read_text()
-    schema = build_schema(FEDERATION_DIRECTIVES + sdl)
+    schema = build_schema(standalone_sdl())
     query_type = schema.query_type
     assert query_type is not None
     query_type.fields["product"].resolve = lambda _root, _info, id: products.get(id)
