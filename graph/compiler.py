@@ -159,6 +159,9 @@ class CompiledOperations:
         self.schema = schema
         self.base = base or IncrementalExecutor
         self.size = size
+        #: Generated code first, the closures as its fallback (graph/compiled_codegen.py);
+        #: ``False``: the closures alone (``bench/plan.py`` compares the two).
+        self.generate = True
         self._entries: OrderedDict[tuple[int, str | None],
                                    tuple[DocumentNode, type[Executor[Any]] | None, str]] = \
             OrderedDict()
@@ -178,6 +181,10 @@ class CompiledOperations:
         else:
             self._entries.move_to_end(key)
         return entry[1]
+
+    def clear(self) -> None:
+        """Forget every plan (the next request of each operation compiles it again)."""
+        self._entries.clear()
 
     def why_not(self, prepared: PreparedOperation) -> str:
         """Why ``prepared`` runs (partly) uncompiled; empty when all of it is compiled."""

@@ -96,6 +96,12 @@ def _executor_kwargs(schema: Schema, prepared: PreparedOperation) -> dict[str, A
     return execution_context_class_kwargs(schema.execution_context_class)
 
 
+def answer_cost(result: ExecutionResult) -> int | None:
+    """The answer's ``actual_cost`` as the compiled plan counted it while building the
+    answer; ``None``: not counted (count it with ``graph.limits.actual_cost``)."""
+    return None
+
+
 async def execute_plain(
     schema: Schema, prepared: PreparedOperation, *,
     variable_values: dict[str, Any] | None, context_value: Any, root_value: Any,
