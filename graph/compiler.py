@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     DirectiveNode,
     DocumentNode,
+    ExecutionResult,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLSchema,
@@ -43,12 +44,17 @@ from graphql.execution.collect_fields import FragmentDetails, collect_fields
 from graphql.execution.executor import Executor
 from graphql.execution.incremental import IncrementalExecutor
 
+from graph.compiled_codegen import Generated, Generator
 from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
+from graph.limits import actual_cost
 
 if TYPE_CHECKING:
     from graph.plain_execution import PreparedOperation
 
 SWITCH = "PRODUCTGRAPH_COMPILED_EXECUTION"
+#: Where ``CompiledExecutor.build_response`` leaves the answer's ``actual_cost``
+#: (graph/plain_execution.py moves it to the result: never part of a response).
+ANSWER_COST = "productgraph.answer_cost"
 
 
 def compiled_execution_enabled() -> bool:
@@ -84,9 +90,12 @@ class CompiledPlan:
     """The compiled root fields of one operation, and why the others are not."""
 
     def __init__(self, roots: dict[int, Complete], skipped: dict[str, str],
-                 state: RunState, fields: int) -> None:
+                 state: RunState, fields: int,
+                 generated: dict[int, Generated] | None = None) -> None:
         #: ``id`` of each compiled root field's first node → its completer.
         self.roots = roots
+        #: The same → its generated completer (graph/compiled_codegen.py), tried first.
+        self.generated = generated or {}
         #: response key → why that root field runs on graphql-core.
         self.skipped = skipped
         self.state = state
@@ -94,8 +103,10 @@ class CompiledPlan:
 
 
 def compile_operation(schema: GraphQLSchema, document: DocumentNode,
-                      operation: OperationDefinitionNode) -> CompiledPlan | str:
-    """The plan of ``operation``, or why it cannot have one."""
+                      operation: OperationDefinitionNode,
+                      generate: bool = True) -> CompiledPlan | str:
+    """The plan of ``operation``, or why it cannot have one; with ``generate``, its
+    generated completers too."""
     if operation.operation is not OperationType.QUERY:
         return f"{operation.operation.value} operation"
     finder = _Unsupported()
@@ -110,7 +121,9 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
     collected = collect_fields(schema, fragments, None, root_type, operation)  # type: ignore[arg-type]
     state = RunState()
     builder = PlanBuilder(schema, fragments, None, operation, state)
+    generator = Generator(builder) if generate else None
     roots: dict[int, Complete] = {}
+    generated: dict[int, Generated] = {}
     skipped: dict[str, str] = {}
     for key, details in collected.grouped_field_set.items():
         name = details[0].node.name.value
@@ -123,29 +136,58 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
                                                        details)
         except NotCompilable as reason:
             skipped[key] = str(reason)
+            continue
+        if generator is not None:
+            generated[id(details[0].node)] = generator.root(field_def.type, root_type,
+                                                            name, details)
     if not roots:
         return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
-    return CompiledPlan(roots, skipped, state, builder.fields)
+    return CompiledPlan(roots, skipped, state, builder.fields, generated)
 
 
 def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Executor[Any]]:
-    """``base`` completing the plan's root fields with the plan."""
+    """``base`` completing the plan's root fields with the plan: the generated completer
+    first; when it gives up (it raises: an error, a null where none may be), the closures
+    complete the same value again and record what went wrong where it did."""
     roots = plan.roots
+    generated = plan.generated
     state = plan.state
 
     class CompiledExecutor(base):  # type: ignore[valid-type,misc]
+        #: ``id`` of each generated root answer → (the answer, its ``actual_cost``).
+        answer_costs: dict[int, tuple[Any, int]] | None = None
+
         def complete_value(self, return_type: Any, field_details_list: Any, info: Any,
                            path: Any, result: Any, position_context: Any) -> Any:
-            complete = roots.get(id(field_details_list[0].node)) \
-                if path.prev is None else None
+            node_id = id(field_details_list[0].node)
+            complete = roots.get(node_id) if path.prev is None else None
             if complete is None:
                 return super().complete_value(return_type, field_details_list, info, path,
                                               result, position_context)
             state.executor = self
             try:
+                fast = generated.get(node_id)
+                if fast is not None:
+                    try:
+                        answer, cost = fast(result, path)
+                    except Exception:  # the closures below redo it exactly
+                        pass
+                    else:
+                        if cost:
+                            costs = self.answer_costs
+                            if costs is None:
+                                costs = self.answer_costs = {}
+                            costs[id(answer)] = (answer, cost)
+                        return answer
                 return complete(result, path)
             finally:
                 state.executor = None
+
+        def build_response(self, data: dict[str, Any] | None) -> Any:
+            response = super().build_response(data)
+            if generated and isinstance(response, ExecutionResult):
+                response.extensions = {ANSWER_COST: actual_cost(data, self.answer_costs)}
+            return response
 
     CompiledExecutor.__name__ = CompiledExecutor.__qualname__ = f"Compiled{base.__name__}"
     return CompiledExecutor
@@ -194,7 +236,7 @@ class CompiledOperations:
 
     def _compile(self, document: DocumentNode, operation: OperationDefinitionNode
                  ) -> tuple[DocumentNode, type[Executor[Any]] | None, str]:
-        plan = compile_operation(self.schema, document, operation)
+        plan = compile_operation(self.schema, document, operation, self.generate)
         if isinstance(plan, str):
             return document, None, plan
         skipped = "; ".join(f"{k}: {v}" for k, v in plan.skipped.items())

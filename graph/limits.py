@@ -308,13 +308,28 @@ def check_cost(cost: int, limits: OperationLimits) -> None:
 _LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
-def actual_cost(data: Any) -> int:
+def actual_cost(data: Any, known: Mapping[int, tuple[Any, int]] | None = None) -> int:
     """The cost recounted from the response's ``data``: one per field value present, for
-    every list item (a null product costs 1, not its selection)."""
+    every list item (a null product costs 1, not its selection). ``known``: root answers
+    already counted (``id`` → the answer and its count, as the generated plan of
+    graph/compiled_codegen.py counts them while building them), not walked again."""
+    if known and type(data) is dict:
+        stack = []
+        cost = len(data)
+        for value in data.values():
+            entry = known.get(id(value))
+            if entry is not None and entry[0] is value:
+                cost += entry[1]
+            elif type(value) not in _LEAF_TYPES:
+                stack.append(value)
+        return cost + _walk(stack)
+    return _walk([data])
+
+
+def _walk(stack: list[Any]) -> int:
     # Runs on every answer: a loop over containers only, leaves skipped by their exact type
     # (an ABC isinstance per leaf costs more than the whole count otherwise).
     cost = 0
-    stack = [data]
     while stack:
         value = stack.pop()
         if type(value) is dict or isinstance(value, Mapping):
