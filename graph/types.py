@@ -49,6 +49,7 @@ from graph.values import (
     SelectedOptionInput,
     Shipping,
     Video,
+    constructor,
     maybe,
 )
 from resolvers import entities
@@ -112,7 +113,7 @@ class Variant(Node):
 
     @classmethod
     def from_model(cls, found: ProductVariant) -> Variant:
-        return cls(record=found.variant, product=found.product)
+        return _variant(found.variant, found.product)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Variant:
@@ -209,6 +210,9 @@ class Variant(Node):
     @strawberry.field(description="The seller's own code for the variant.")
     def outer_id(self) -> str | None:
         return self.record.outer_id
+
+
+_variant = constructor(Variant)
 
 
 @strawberry.type(description="One value of a product option.")
@@ -397,12 +401,12 @@ class Product(Node):
         return result
 
     def _variant(self, record: model.VariantRecord | None) -> Variant | None:
-        return Variant(record=record, product=self.record) if record else None
+        return _variant(record, self.record) if record else None
 
     @strawberry.field(description="The purchasable SKUs.")
     def variants(self, only_available: Annotated[bool, strawberry.argument(
             description="Only variants in stock.")] = False) -> list[Variant]:
-        return [Variant(record=v, product=self.record) for v in self._variant_set().variants
+        return [_variant(v, self.record) for v in self._variant_set().variants
                 if not only_available or is_available(v)]
 
     @strawberry.field(description="The variant with exactly these options, sold out or not; "
