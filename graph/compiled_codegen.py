@@ -98,7 +98,7 @@ class Generator:
         self.builder = builder
         self.namespace: dict[str, Any] = {"_F": Fallback, "_k": [0], "_str": str,
                                           "_list": list, "_tuple": tuple,
-                                          "_enumerate": enumerate, "_len": len}
+                                          "_enumerate": enumerate, "_len": len, "_id": id}
         self.functions: list[_Function] = []
         self.names = 0
         self._constants: dict[int, str] = {}
@@ -184,7 +184,7 @@ class Generator:
                                   None)
             names = _enum_names(type_, member_type)
             if names:
-                return (f"({self.constant(names, 'e')}[{var}] if type({var}) is "
+                return (f"({self.constant(names, 'e')}[_id({var})] if type({var}) is "
                         f"{self.constant(member_type, 'c')} else {call})")
             return call
         origin = getattr((type_.extensions or {}).get(_BACKREF), "origin", None)
@@ -291,19 +291,23 @@ class Generator:
             function.emit(indent, f"{raw} = {self.constant(method, 'm')}({source})")
         else:
             call = self.builder.resolver_call(parent, key, details, field_def)
-            function.uses_path = True
-            function.emit(indent, f"{raw} = {self.constant(call, 'r')}({source}, {own_path})")
+            takes_path = getattr(call, "takes_path", True)
+            function.uses_path |= takes_path
+            function.emit(indent, f"{raw} = {self.constant(call, 'r')}({source}, "
+                                  f"{own_path if takes_path else None})")
         return self.value(function, indent, conditional, field_def.type, raw, own_path,
                           parent, name, details)
 
 
-def _enum_names(type_: GraphQLEnumType, member_type: Any) -> dict[Any, str]:
-    """Every member of the enum's Python class → its GraphQL name, as its coercion gives
-    it (a member that does not coerce is left out: it takes the slow path)."""
-    names: dict[Any, str] = {}
+def _enum_names(type_: GraphQLEnumType, member_type: Any) -> dict[int, str]:
+    """The ``id`` of every member of the enum's Python class → its GraphQL name, as its
+    coercion gives it (a member that does not coerce is left out: ``KeyError``, and the
+    closures raise its error). By ``id``: members live as long as their class, and an
+    ``Enum``'s ``__hash__`` is a Python call."""
+    names: dict[int, str] = {}
     for member in getattr(member_type, "__members__", {}).values():
         try:
-            names[member] = Executor.complete_leaf_value(type_, member)
+            names[id(member)] = Executor.complete_leaf_value(type_, member)
         except Exception:  # left to the slow path, which raises it
             continue
     return names

@@ -341,22 +341,37 @@ class PlanBuilder:
             and not any(_has_variable(argument.value) for argument in node.arguments or ())
         kept: list[dict[str, Any]] = []
 
+        def arguments(executor: Any) -> dict[str, Any]:
+            if kept:
+                return kept[0]
+            if not with_args:
+                return {}
+            values = get_argument_values(
+                field_def, node, executor.variable_values,
+                first.fragment_variable_values, executor.hide_suggestions)
+            if constant_args:
+                kept.append(values)
+            return values
+
+        method = getattr(field_def.resolve, "direct_method", None)
+        renamed = getattr(field_def.resolve, "direct_arguments", None)
+        if method is not None and renamed is not None:
+            # graph/direct_resolvers.py: a method with plain arguments, no ``info``.
+            def direct(source: Any, own: Any) -> Any:
+                values = arguments(state.executor)
+                return method(source, **{python: values[graphql]
+                                         for graphql, python in renamed
+                                         if graphql in values})
+
+            direct.takes_path = False  # type: ignore[attr-defined]  # compiled_codegen
+            return direct
+
         def call(source: Any, own: Any) -> Any:
             executor = state.executor
             assert executor is not None
             info = executor.build_resolve_info(field_def, nodes, parent, to_path(own))  # type: ignore[arg-type]
-            if kept:
-                args = kept[0]
-            elif with_args:
-                args = get_argument_values(
-                    field_def, node, executor.variable_values,
-                    first.fragment_variable_values, executor.hide_suggestions)
-                if constant_args:
-                    kept.append(args)
-            else:
-                args = {}
             resolve = field_def.resolve or executor.field_resolver
-            result = resolve(source, info, **args)
+            result = resolve(source, info, **arguments(executor))
             if executor.is_awaitable(result):
                 close = getattr(result, "close", None)
                 if close is not None:
