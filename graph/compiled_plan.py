@@ -21,6 +21,10 @@ time. The semantics kept, from graphql-core 3.3's ``Executor``:
 - objects of a type with ``is_type_of`` check it (skipped when the value's class is the
   type's own strawberry class, where it holds).
 
+These closures are the semantic reference of compiled execution: the generated code of
+graph/compiled_codegen.py, which runs first, hands any value it cannot complete without
+an error back to them.
+
 What cannot be compiled raises ``NotCompilable`` at compile time (abstract types, async
 field resolvers, …): the operation then runs on graphql-core as before. The paths of the
 walk are plain tuples ``(parent, key, typename)``, turned into graphql-core ``Path``s only

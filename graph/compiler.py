@@ -18,8 +18,15 @@ before:
   ``nodes``, ``_entities``), introspection (``__schema``, ``__type``), or an async field
   resolver below the root. ``__typename`` is compiled (a constant).
 
+Each compiled root field has two completers: the code generated for it
+(graph/compiled_codegen.py), tried first, and the closure plan (graph/compiled_plan.py),
+the semantic reference, which completes the value again whenever the generated code gives
+up (an error, a null where none may be, anything unusual). The generated code also counts
+the answer's ``actual_cost``; the executor hands the total to graph/plain_execution.py
+(``ANSWER_COST``), so the view does not walk the answer again.
+
 ``PRODUCTGRAPH_COMPILED_EXECUTION=off`` turns it off (``create_schema``); the differential
-test (tests/graph/test_compiled_differential.py) compares both paths byte for byte.
+test (tests/graph/test_compiled_execution.py) compares both paths byte for byte.
 """
 
 from __future__ import annotations
