@@ -145,8 +145,11 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
             skipped[key] = str(reason)
             continue
         if generator is not None:
-            generated[id(details[0].node)] = generator.root(field_def.type, root_type,
-                                                            name, details)
+            try:
+                generated[id(details[0].node)] = generator.root(field_def.type, root_type,
+                                                                name, details)
+            except (SyntaxError, RecursionError, MemoryError):
+                pass  # a source too deep for Python's compiler: the closures alone
     if not roots:
         return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
     return CompiledPlan(roots, skipped, state, builder.fields, generated)
