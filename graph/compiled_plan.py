@@ -357,15 +357,11 @@ class PlanBuilder:
                 kept.append(values)
             return values
 
-        method = getattr(field_def.resolve, "direct_method", None)
-        renamed = getattr(field_def.resolve, "direct_arguments", None)
-        if method is not None and renamed is not None:
+        resolve = field_def.resolve
+        if getattr(resolve, "direct_arguments", None) is not None:
             # graph/direct_resolvers.py: a method with plain arguments, no ``info``.
             def direct(source: Any, own: Any) -> Any:
-                values = arguments(state.executor)
-                return method(source, **{python: values[graphql]
-                                         for graphql, python in renamed
-                                         if graphql in values})
+                return resolve(source, None, **arguments(state.executor))
 
             direct.takes_path = False  # type: ignore[attr-defined]  # compiled_codegen
             return direct

@@ -31,6 +31,7 @@ test (tests/graph/test_compiled_execution.py) compares both paths byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -145,11 +146,10 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
             skipped[key] = str(reason)
             continue
         if generator is not None:
-            try:
+            # A source too deep for Python's compiler: the closures alone.
+            with contextlib.suppress(SyntaxError, RecursionError, MemoryError):
                 generated[id(details[0].node)] = generator.root(field_def.type, root_type,
                                                                 name, details)
-            except (SyntaxError, RecursionError, MemoryError):
-                pass  # a source too deep for Python's compiler: the closures alone
     if not roots:
         return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
     return CompiledPlan(roots, skipped, state, builder.fields, generated)
