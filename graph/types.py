@@ -243,7 +243,7 @@ class Product(Node):
 
     @classmethod
     def from_model(cls, record: model.ProductRecord) -> Product:
-        return cls(record=record)
+        return _product(record)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Product:
@@ -588,3 +588,6 @@ class Product(Node):
             description="Only this variant's (`skuId`).")] = None,
     ) -> list[watch_types.StockPoint]:
         return await watch_types.stock_history(info, self.record.id, from_, to, variant_id)
+
+
+_product = constructor(Product)
