@@ -27,6 +27,7 @@ came back: one per field value present, per list item.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -229,9 +230,12 @@ class _CostWalker:
         self.variables = variables
         self.memo: dict[str, int] = {}
         self.visiting: set[str] = set()
+        #: The variables the walk looked at: the cost depends on nothing else.
+        self.read: set[str] = set()
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
+            self.read.add(node.name.value)
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             return int(node.value)
@@ -291,10 +295,55 @@ def requested_cost(document: DocumentNode, operation: OperationDefinitionNode | 
     """The requested cost of the operation a request runs (``select_operation``'s pick; of
     the costliest operation when that is ``None``): fields, times the list sizes asked for
     above them."""
-    walker = _CostWalker(document, variables or {})
+    variables = variables or {}
+    entry = _REQUESTED.get(id(document))
+    if entry is None or entry[0] is not document:
+        entry = _REQUESTED[id(document)] = (document, {})
+        if len(_REQUESTED) > _REQUESTED_DOCUMENTS:
+            _REQUESTED.popitem(last=False)
+    else:
+        _REQUESTED.move_to_end(id(document))
+    known = entry[1]
+    reads = known.get(id(operation))
+    if reads is not None:
+        cost = reads[1].get(_variable_shapes(reads[0], variables))
+        if cost is not None:
+            return cost
+    walker = _CostWalker(document, variables)
     operations = [operation] if operation is not None else [
         d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return max((walker.selection_set(o.selection_set) for o in operations), default=0)
+    cost = max((walker.selection_set(o.selection_set) for o in operations), default=0)
+    names = tuple(sorted(walker.read))
+    if reads is None or reads[0] != names:
+        reads = known[id(operation)] = (names, {})
+    if len(reads[1]) >= _REQUESTED_SHAPES:
+        reads[1].clear()
+    reads[1][_variable_shapes(names, variables)] = cost
+    return cost
+
+
+# ``requested_cost`` per parsed document (the view's document cache keeps each query's
+# parse, so a document is the same object on every request of that query): per operation
+# the variables its walk read, and the costs by what the walk saw of them. The walk reads
+# a variable only as a page size (an int) or a key list (its length), so requests that
+# differ only in, say, the product id share one count.
+_REQUESTED: OrderedDict[int, tuple[DocumentNode, dict[int, tuple[tuple[str, ...],
+                                                                  dict[Any, int]]]]] = \
+    OrderedDict()
+_REQUESTED_DOCUMENTS = 1000
+_REQUESTED_SHAPES = 256
+
+
+def _variable_shapes(names: tuple[str, ...], variables: Mapping[str, Any]) -> Any:
+    """What ``_CostWalker.multiplier`` can see of each variable: an int's value, a
+    non-string sequence's length, nothing of anything else."""
+    shapes = []
+    for name in names:
+        value = variables.get(name)
+        shapes.append((value if isinstance(value, int) else None,
+                       len(value) if isinstance(value, Sequence)
+                       and not isinstance(value, str) else None))
+    return tuple(shapes)
 
 
 def check_cost(cost: int, limits: OperationLimits) -> None:
