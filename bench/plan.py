@@ -19,6 +19,10 @@ first 20 Taobao items of the sandbox catalog with id, title, price and images. E
 (shape, mode) runs ``--repeats`` times for ``--seconds`` each, after a warm-up; the table
 gives the median µs per operation and the spread (min–max) over the repeats.
 
+``--completion`` times the completion of the root field alone: the root's value, resolved
+once by a first execution, completed again and again by the executor's ``complete_value``
+(graphql-core's own in ``off`` mode) — no variables, no root resolver, no cost count.
+
 ``--clock cpu`` (the default) times the thread's CPU time (``time.thread_time``): on a
 shared machine the wall clock also counts the time the process waits for a core.
 ``--clock wall`` times ``time.perf_counter``. The bench runs on a checkout from before
@@ -110,16 +114,77 @@ async def measure(seconds: float, repeats: int, modes: list[str],
     return figures
 
 
+async def measure_completion(seconds: float, repeats: int, modes: list[str],
+                             clock: Any = time.thread_time) -> Figures:
+    """µs per ``complete_value`` of each shape's root field, by mode."""
+    from graph.app import create_app
+    from graph.plain_execution import PreparedOperation, execute_plain
+    from graph.schema import schema
+    from graph.settings import Settings
+
+    app = create_app(Settings.from_env())
+    view = next(route.endpoint for route in app.routes  # type: ignore[attr-defined]
+                if getattr(route, "path", None) == "/graphql")
+    compiled = schema.compiled
+    assert compiled is not None, "run without PRODUCTGRAPH_COMPILED_EXECUTION=off"
+    forget = getattr(compiled, "clear", None) or compiled._entries.clear  # as in measure
+    figures: Figures = {}
+    async with app.router.lifespan_context(app):
+        for label, (query, variables) in shapes().items():
+            figures[label] = {}
+            for mode in modes:
+                compiled.generate = mode == "generated"
+                forget()
+                operation = PreparedOperation.select(
+                    query, view.documents.prepare(query).document, None)
+                executor_class = compiled.executor_class(operation)
+                assert executor_class is not None
+                seen: list[Any] = []
+                original = executor_class.complete_value
+
+                def spy(self: Any, *args: Any, original: Any = original,
+                        seen: list[Any] = seen) -> Any:
+                    if args[3].prev is None:  # the root field's value
+                        seen.append((self, args))
+                    return original(self, *args)
+
+                executor_class.complete_value = spy  # type: ignore[method-assign]
+                await execute_plain(
+                    schema, operation, variable_values=variables,
+                    context_value=await view.get_context(None, None), root_value=None,
+                    allowed_operation_types=None, operation_extensions=None)
+                executor_class.complete_value = original  # type: ignore[method-assign]
+                executor, args = seen[0]
+                complete = super(executor_class, executor).complete_value \
+                    if mode == "off" else executor.complete_value
+                runs: list[float] = []
+                for _ in range(repeats + 1):  # the first: warm-up
+                    count, started, spent = 0, time.perf_counter(), clock()
+                    while time.perf_counter() - started < seconds:
+                        for _ in range(50):
+                            executor.answer_costs = None  # one request's worth
+                            complete(*args)
+                        count += 50
+                    runs.append((clock() - spent) / count * 1e6)
+                figures[label][mode] = runs[1:]
+        compiled.generate = True
+        forget()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="per repeat")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--completion", action="store_true",
+                        help="time the root field's completion alone")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     clock = time.thread_time if args.clock == "cpu" else time.perf_counter
-    figures = asyncio.run(measure(args.seconds, args.repeats, modes, clock))
+    run = measure_completion if args.completion else measure
+    figures = asyncio.run(run(args.seconds, args.repeats, modes, clock))
     print("| shape | " + " | ".join(f"{m} µs (min–max)" for m in modes) + " |")
     print("|---|" + "---:|" * len(modes))
     for label, by_mode in figures.items():
