@@ -182,9 +182,9 @@ class Generator:
         if isinstance(type_, GraphQLEnumType):
             member_type = getattr((type_.extensions or {}).get(_BACKREF), "wrapped_cls",
                                   None)
-            names = _enum_names(type_, member_type)
-            if names:
-                return (f"({self.constant(names, 'e')}[_id({var})] if type({var}) is "
+            names = self.memo(("enum", type_), lambda: _enum_names(type_, member_type), "e")
+            if self.namespace[names]:
+                return (f"({names}[_id({var})] if type({var}) is "
                         f"{self.constant(member_type, 'c')} else {call})")
             return call
         origin = getattr((type_.extensions or {}).get(_BACKREF), "origin", None)
