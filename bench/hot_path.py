@@ -41,7 +41,7 @@ from bench.execution.query import ID_TITLE, LIST, QUERY, VARIABLES, rotating_ids
 from channels.model import Channel, Part
 from graph.app import create_app
 from graph.cli import uvicorn_log_config
-from graph.limits import actual_cost, cost_and_dependence
+from graph.limits import actual_cost, requested_cost
 from graph.metrics import observe_operation
 from graph.observability import RequestStats, log_request
 from graph.plain_execution import PreparedOperation, execute_plain
@@ -187,8 +187,8 @@ async def steps(args: argparse.Namespace, log_file: str) -> None:
             "document cache hit": lambda: view.documents.prepare(QUERY),
             "operation selection":
                 lambda: PreparedOperation.select(QUERY, prepared.document, None),
-            "cost estimate (walk; memoised in the lane)":
-                lambda: cost_and_dependence(prepared.document, operation.operation, VARIABLES),
+            "cost estimate (memoised per document)":
+                lambda: requested_cost(prepared.document, operation.operation, VARIABLES),
             "context and loaders": view.new_context,
             "part-cache fast path (fetcher.cached)":
                 lambda: fetcher.cached(Channel.TAOBAO, source_id, parts),

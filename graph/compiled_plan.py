@@ -21,6 +21,10 @@ time. The semantics kept, from graphql-core 3.3's ``Executor``:
 - objects of a type with ``is_type_of`` check it (skipped when the value's class is the
   type's own strawberry class, where it holds).
 
+These closures are the semantic reference of compiled execution: the generated code of
+graph/compiled_codegen.py, which runs first, hands any value it cannot complete without
+an error back to them.
+
 What cannot be compiled raises ``NotCompilable`` at compile time (abstract types, async
 field resolvers, …): the operation then runs on graphql-core as before. The paths of the
 walk are plain tuples ``(parent, key, typename)``, turned into graphql-core ``Path``s only
@@ -41,7 +45,10 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
     Undefined,
+    VariableNode,
 )
 from graphql.execution.collect_fields import FieldDetails, collect_subfields
 from graphql.execution.executor import Executor, invalid_return_type_error, to_nodes
@@ -197,13 +204,18 @@ class PlanBuilder:
                 return enum_leaf
         return slow
 
-    def object_of(self, type_: GraphQLObjectType, details: list[FieldDetails]) -> Complete:
+    def subfields(self, type_: GraphQLObjectType, details: list[FieldDetails]
+                  ) -> dict[str, list[FieldDetails]]:
+        """The response keys selected on an object of ``type_`` and their fields."""
         collected = collect_subfields(self.schema, self.fragments, self.variables,
                                       self.operation, type_, details)
         if collected.new_defer_usages:
             raise NotCompilable(f"{type_.name}: @defer")
+        return dict(collected.grouped_field_set)
+
+    def object_of(self, type_: GraphQLObjectType, details: list[FieldDetails]) -> Complete:
         runners = [(key, self.field(type_, key, sub))
-                   for key, sub in collected.grouped_field_set.items()]
+                   for key, sub in self.subfields(type_, details).items()]
         is_type_of = type_.is_type_of
         definition = (type_.extensions or {}).get(_BACKREF)
         own_class = getattr(definition, "origin", None)
@@ -301,6 +313,24 @@ class PlanBuilder:
                        fail: Callable[[Exception, Any], None]) -> Callable[[Any, Any], Any]:
         """A field with arguments or ``info``: its resolver called as graphql-core calls
         it (``info`` and the coerced arguments built per call)."""
+        call = self.resolver_call(parent, key, details, field_def)
+
+        def resolved(source: Any, path: Any) -> Any:
+            own = (path, key, parent.name)
+            try:
+                return complete(call(source, own), own)
+            except Exception as raw:
+                fail(raw, own)
+                return None
+
+        return resolved
+
+    def resolver_call(self, parent: GraphQLObjectType, key: str,
+                      details: list[FieldDetails], field_def: Any) -> Callable[[Any, Any], Any]:
+        """``(source, field path) -> value``: the field's resolver called with ``info``
+        and its coerced arguments, as graphql-core's ``execute_field`` calls it; what it
+        raises is raised. Arguments without variables are coerced once and kept (their
+        coercion depends on nothing else); an awaitable result is closed and refused."""
         strawberry_field = (field_def.extensions or {}).get(_BACKREF)
         if isinstance(strawberry_field, StrawberryField) and (
                 strawberry_field.is_async or strawberry_field.is_subscription):
@@ -311,29 +341,54 @@ class PlanBuilder:
         node = first.node
         nodes = to_nodes(details)
         with_args = bool(field_def.args or node.arguments)
+        constant_args = with_args and first.fragment_variable_values is None \
+            and not any(_has_variable(argument.value) for argument in node.arguments or ())
+        kept: list[dict[str, Any]] = []
 
-        def resolved(source: Any, path: Any) -> Any:
-            own = (path, key, typename)
+        def arguments(executor: Any) -> dict[str, Any]:
+            if kept:
+                return kept[0]
+            if not with_args:
+                return {}
+            values = get_argument_values(
+                field_def, node, executor.variable_values,
+                first.fragment_variable_values, executor.hide_suggestions)
+            if constant_args:
+                kept.append(values)
+            return values
+
+        resolve = field_def.resolve
+        if getattr(resolve, "direct_arguments", None) is not None:
+            # graph/direct_resolvers.py: a method with plain arguments, no ``info``.
+            def direct(source: Any, own: Any) -> Any:
+                return resolve(source, None, **arguments(state.executor))
+
+            direct.takes_path = False  # type: ignore[attr-defined]  # compiled_codegen
+            return direct
+
+        def call(source: Any, own: Any) -> Any:
             executor = state.executor
             assert executor is not None
-            try:
-                real = to_path(own)
-                info = executor.build_resolve_info(field_def, nodes, parent, real)  # type: ignore[arg-type]
-                args = get_argument_values(
-                    field_def, node, executor.variable_values,
-                    first.fragment_variable_values, executor.hide_suggestions
-                ) if with_args else {}
-                resolve = field_def.resolve or executor.field_resolver
-                result = resolve(source, info, **args)
-                if executor.is_awaitable(result):
-                    close = getattr(result, "close", None)
-                    if close is not None:
-                        close()
-                    raise TypeError(f"{typename}.{key}: an awaitable is not supported by "
-                                    "the compiled plan")
-                return complete(result, own)
-            except Exception as raw:
-                fail(raw, own)
-                return None
+            info = executor.build_resolve_info(field_def, nodes, parent, to_path(own))  # type: ignore[arg-type]
+            resolve = field_def.resolve or executor.field_resolver
+            result = resolve(source, info, **arguments(executor))
+            if executor.is_awaitable(result):
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                raise TypeError(f"{typename}.{key}: an awaitable is not supported by "
+                                "the compiled plan")
+            return result
 
-        return resolved
+        return call
+
+
+def _has_variable(value: Any) -> bool:
+    """Whether an argument's literal holds a variable anywhere (lists, objects)."""
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(item.value) for item in value.fields)
+    return False

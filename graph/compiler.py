@@ -18,12 +18,20 @@ before:
   ``nodes``, ``_entities``), introspection (``__schema``, ``__type``), or an async field
   resolver below the root. ``__typename`` is compiled (a constant).
 
+Each compiled root field has two completers: the code generated for it
+(graph/compiled_codegen.py), tried first, and the closure plan (graph/compiled_plan.py),
+the semantic reference, which completes the value again whenever the generated code gives
+up (an error, a null where none may be, anything unusual). The generated code also counts
+the answer's ``actual_cost``; the executor hands the total to graph/plain_execution.py
+(``ANSWER_COST``), so the view does not walk the answer again.
+
 ``PRODUCTGRAPH_COMPILED_EXECUTION=off`` turns it off (``create_schema``); the differential
-test (tests/graph/test_compiled_differential.py) compares both paths byte for byte.
+test (tests/graph/test_compiled_execution.py) compares both paths byte for byte.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -31,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     DirectiveNode,
     DocumentNode,
+    ExecutionResult,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLSchema,
@@ -45,12 +54,17 @@ from graphql.execution.incremental import IncrementalExecutor
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
+from graph.compiled_codegen import Generated, Generator
 from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
+from graph.limits import actual_cost
 
 if TYPE_CHECKING:
     from graph.plain_execution import PreparedOperation
 
 SWITCH = "PRODUCTGRAPH_COMPILED_EXECUTION"
+#: Where ``CompiledExecutor.build_response`` leaves the answer's ``actual_cost``
+#: (graph/plain_execution.py moves it to the result: never part of a response).
+ANSWER_COST = "productgraph.answer_cost"
 
 
 def compiled_execution_enabled() -> bool:
@@ -86,9 +100,12 @@ class CompiledPlan:
     """The compiled root fields of one operation, and why the others are not."""
 
     def __init__(self, roots: dict[int, Complete], skipped: dict[str, str],
-                 state: RunState, fields: int) -> None:
+                 state: RunState, fields: int,
+                 generated: dict[int, Generated] | None = None) -> None:
         #: ``id`` of each compiled root field's first node → its completer.
         self.roots = roots
+        #: The same → its generated completer (graph/compiled_codegen.py), tried first.
+        self.generated = generated or {}
         #: response key → why that root field runs on graphql-core.
         self.skipped = skipped
         self.state = state
@@ -96,8 +113,10 @@ class CompiledPlan:
 
 
 def compile_operation(schema: GraphQLSchema, document: DocumentNode,
-                      operation: OperationDefinitionNode) -> CompiledPlan | str:
-    """The plan of ``operation``, or why it cannot have one."""
+                      operation: OperationDefinitionNode,
+                      generate: bool = True) -> CompiledPlan | str:
+    """The plan of ``operation``, or why it cannot have one; with ``generate``, its
+    generated completers too."""
     if operation.operation is not OperationType.QUERY:
         return f"{operation.operation.value} operation"
     finder = _Unsupported()
@@ -112,7 +131,9 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
     collected = collect_fields(schema, fragments, None, root_type, operation)  # type: ignore[arg-type]
     state = RunState()
     builder = PlanBuilder(schema, fragments, None, operation, state)
+    generator = Generator(builder) if generate else None
     roots: dict[int, Complete] = {}
+    generated: dict[int, Generated] = {}
     skipped: dict[str, str] = {}
     for key, details in collected.grouped_field_set.items():
         name = details[0].node.name.value
@@ -125,17 +146,29 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
                                                        details)
         except NotCompilable as reason:
             skipped[key] = str(reason)
+            continue
+        if generator is not None:
+            # A source too deep for Python's compiler: the closures alone.
+            with contextlib.suppress(SyntaxError, RecursionError, MemoryError):
+                generated[id(details[0].node)] = generator.root(field_def.type, root_type,
+                                                                name, details)
     if not roots:
         return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
-    return CompiledPlan(roots, skipped, state, builder.fields)
+    return CompiledPlan(roots, skipped, state, builder.fields, generated)
 
 
 def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Executor[Any]]:
-    """``base`` completing the plan's root fields with the plan."""
+    """``base`` completing the plan's root fields with the plan: the generated completer
+    first; when it gives up (it raises: an error, a null where none may be), the closures
+    complete the same value again and record what went wrong where it did."""
     roots = plan.roots
+    generated = plan.generated
     state = plan.state
 
     class CompiledExecutor(base):  # type: ignore[valid-type,misc]
+        #: ``id`` of each generated root answer → (the answer, its ``actual_cost``).
+        answer_costs: dict[int, tuple[Any, int]] | None = None
+
         def execute_fields(self, parent_type: Any, source_value: Any, path: Any,
                            grouped_field_set: Any, position_context: Any) -> Any:
             # One compiled root field (``product``, ``products``, ``search`` …): resolved
@@ -154,16 +187,41 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
 
         def complete_value(self, return_type: Any, field_details_list: Any, info: Any,
                            path: Any, result: Any, position_context: Any) -> Any:
-            complete = roots.get(id(field_details_list[0].node)) \
-                if path.prev is None else None
+            node_id = id(field_details_list[0].node)
+            complete = roots.get(node_id) if path.prev is None else None
             if complete is None:
                 return super().complete_value(return_type, field_details_list, info, path,
                                               result, position_context)
-            state.executor = self
-            try:
-                return complete(result, path)
-            finally:
-                state.executor = None
+            return run_plan(self, node_id, complete, result, path)
+
+        def build_response(self, data: dict[str, Any] | None) -> Any:
+            response = super().build_response(data)
+            if generated and isinstance(response, ExecutionResult):
+                response.extensions = {ANSWER_COST: actual_cost(data, self.answer_costs)}
+            return response
+
+    def run_plan(executor: Any, node_id: int, complete: Complete, result: Any,
+                 path: Any) -> Any:
+        """A root value completed by its generated code, else (or when that gives up) by
+        the closures; the generated answer's cost kept for ``build_response``."""
+        state.executor = executor
+        try:
+            fast = generated.get(node_id)
+            if fast is not None:
+                try:
+                    answer, cost = fast(result, path)
+                except Exception:  # the closures below redo it exactly
+                    pass
+                else:
+                    if cost:
+                        costs = executor.answer_costs
+                        if costs is None:
+                            costs = executor.answer_costs = {}
+                        costs[id(answer)] = (answer, cost)
+                    return answer
+            return complete(result, path)
+        finally:
+            state.executor = None
 
     def single_root(executor: Any, parent_type: Any, source: Any, key: str,
                     details: Any, complete: Complete) -> Any:
@@ -182,7 +240,8 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
             executor.handle_field_error(raw, return_type, details, path)
             return {key: None}
         if not executor.is_awaitable(result):
-            return {key: completed(executor, result, return_type, details, path, complete)}
+            return {key: completed(executor, id(node), result, return_type,
+                                   details, path, complete)}
 
         async def awaited() -> dict[str, Any]:
             try:
@@ -190,20 +249,18 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
             except Exception as raw:
                 executor.handle_field_error(raw, return_type, details, path)
                 return {key: None}
-            return {key: completed(executor, value, return_type, details, path, complete)}
+            return {key: completed(executor, id(node), value, return_type, details, path,
+                                   complete)}
 
         return awaited()
 
-    def completed(executor: Any, value: Any, return_type: Any, details: Any, path: Path,
-                  complete: Complete) -> Any:
-        state.executor = executor
+    def completed(executor: Any, node_id: int, value: Any, return_type: Any, details: Any,
+                  path: Path, complete: Complete) -> Any:
         try:
-            return complete(value, path)
+            return run_plan(executor, node_id, complete, value, path)
         except Exception as raw:
             executor.handle_field_error(raw, return_type, details, path)
             return None
-        finally:
-            state.executor = None
 
     CompiledExecutor.__name__ = CompiledExecutor.__qualname__ = f"Compiled{base.__name__}"
     return CompiledExecutor
@@ -217,6 +274,9 @@ class CompiledOperations:
         self.schema = schema
         self.base = base or IncrementalExecutor
         self.size = size
+        #: Generated code first, the closures as its fallback (graph/compiled_codegen.py);
+        #: ``False``: the closures alone (``bench/plan.py`` compares the two).
+        self.generate = True
         self._entries: OrderedDict[tuple[int, str | None],
                                    tuple[DocumentNode, type[Executor[Any]] | None, str]] = \
             OrderedDict()
@@ -237,6 +297,10 @@ class CompiledOperations:
             self._entries.move_to_end(key)
         return entry[1]
 
+    def clear(self) -> None:
+        """Forget every plan (the next request of each operation compiles it again)."""
+        self._entries.clear()
+
     def why_not(self, prepared: PreparedOperation) -> str:
         """Why ``prepared`` runs (partly) uncompiled; empty when all of it is compiled."""
         self.executor_class(prepared)
@@ -245,7 +309,7 @@ class CompiledOperations:
 
     def _compile(self, document: DocumentNode, operation: OperationDefinitionNode
                  ) -> tuple[DocumentNode, type[Executor[Any]] | None, str]:
-        plan = compile_operation(self.schema, document, operation)
+        plan = compile_operation(self.schema, document, operation, self.generate)
         if isinstance(plan, str):
             return document, None, plan
         skipped = "; ".join(f"{k}: {v}" for k, v in plan.skipped.items())

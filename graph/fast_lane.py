@@ -52,7 +52,7 @@ from channels.http import call_deadline, request_observer
 from graph.access import AccessControl
 from graph.disconnect import CLIENT_CLOSED_REQUEST
 from graph.http_media import negotiate
-from graph.limits import cost_and_dependence
+from graph.limits import requested_cost
 from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_of
 from graph.plain_execution import PreparedOperation
 from graph.refusal import RequestRefused, refusal_response
@@ -87,9 +87,6 @@ class FastLane:
         self.path = path
         self.enabled = view.persisted.mode != "safelist" and view.plain_schema is not None
         self._accept: dict[bytes | None, str | None] = {}
-        #: ``(id(document), operation name)`` → requested cost, for operations whose cost
-        #: reads no variable.
-        self._costs: dict[tuple[int, str | None], int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.enabled or scope["type"] != "http" or scope["method"] != "POST" \
@@ -203,13 +200,7 @@ class FastLane:
         selected = operation.operation
         if selected is None or selected.operation.value != OperationType.QUERY.value:
             raise _Slow
-        key = (id(document.document), name)
-        cost = self._costs.get(key)
-        if cost is None:
-            cost, reads_variables = cost_and_dependence(document.document, selected,
-                                                        variables)
-            if not reads_variables and len(self._costs) < view.documents.size:
-                self._costs[key] = cost
+        cost = requested_cost(document.document, selected, variables)  # memoised
         if cost > view.limits.max_cost:
             raise _Slow
         return operation, variables, cost

@@ -27,6 +27,7 @@ came back: one per field value present, per list item.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -229,12 +230,12 @@ class _CostWalker:
         self.variables = variables
         self.memo: dict[str, int] = {}
         self.visiting: set[str] = set()
-        #: Whether the cost read a variable (else it is the same for any variables).
-        self.read_variables = False
+        #: The variables the walk looked at: the cost depends on nothing else.
+        self.read: set[str] = set()
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
-            self.read_variables = True
+            self.read.add(node.name.value)
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             return int(node.value)
@@ -296,17 +297,55 @@ def requested_cost(document: DocumentNode, operation: OperationDefinitionNode | 
     """The requested cost of the operation a request runs (``select_operation``'s pick; of
     the costliest operation when that is ``None``): fields, times the list sizes asked for
     above them."""
-    return cost_and_dependence(document, operation, variables)[0]
-
-
-def cost_and_dependence(document: DocumentNode, operation: OperationDefinitionNode | None,
-                        variables: Mapping[str, Any] | None) -> tuple[int, bool]:
-    """``requested_cost``, and whether it read a variable (if not, it holds for any)."""
-    walker = _CostWalker(document, variables or {})
+    variables = variables or {}
+    entry = _REQUESTED.get(id(document))
+    if entry is None or entry[0] is not document:
+        entry = _REQUESTED[id(document)] = (document, {})
+        if len(_REQUESTED) > _REQUESTED_DOCUMENTS:
+            _REQUESTED.popitem(last=False)
+    else:
+        _REQUESTED.move_to_end(id(document))
+    known = entry[1]
+    reads = known.get(id(operation))
+    if reads is not None:
+        cost = reads[1].get(_variable_shapes(reads[0], variables))
+        if cost is not None:
+            return cost
+    walker = _CostWalker(document, variables)
     operations = [operation] if operation is not None else [
         d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     cost = max((walker.selection_set(o.selection_set) for o in operations), default=0)
-    return cost, walker.read_variables
+    names = tuple(sorted(walker.read))
+    if reads is None or reads[0] != names:
+        reads = known[id(operation)] = (names, {})
+    if len(reads[1]) >= _REQUESTED_SHAPES:
+        reads[1].clear()
+    reads[1][_variable_shapes(names, variables)] = cost
+    return cost
+
+
+# ``requested_cost`` per parsed document (the view's document cache keeps each query's
+# parse, so a document is the same object on every request of that query): per operation
+# the variables its walk read, and the costs by what the walk saw of them. The walk reads
+# a variable only as a page size (an int) or a key list (its length), so requests that
+# differ only in, say, the product id share one count.
+_REQUESTED: OrderedDict[int, tuple[DocumentNode, dict[int, tuple[tuple[str, ...],
+                                                                  dict[Any, int]]]]] = \
+    OrderedDict()
+_REQUESTED_DOCUMENTS = 1000
+_REQUESTED_SHAPES = 256
+
+
+def _variable_shapes(names: tuple[str, ...], variables: Mapping[str, Any]) -> Any:
+    """What ``_CostWalker.multiplier`` can see of each variable: an int's value, a
+    non-string sequence's length, nothing of anything else."""
+    shapes = []
+    for name in names:
+        value = variables.get(name)
+        shapes.append((value if isinstance(value, int) else None,
+                       len(value) if isinstance(value, Sequence)
+                       and not isinstance(value, str) else None))
+    return tuple(shapes)
 
 
 def check_cost(cost: int, limits: OperationLimits) -> None:
@@ -320,13 +359,28 @@ def check_cost(cost: int, limits: OperationLimits) -> None:
 _LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
-def actual_cost(data: Any) -> int:
+def actual_cost(data: Any, known: Mapping[int, tuple[Any, int]] | None = None) -> int:
     """The cost recounted from the response's ``data``: one per field value present, for
-    every list item (a null product costs 1, not its selection)."""
+    every list item (a null product costs 1, not its selection). ``known``: root answers
+    already counted (``id`` → the answer and its count, as the generated plan of
+    graph/compiled_codegen.py counts them while building them), not walked again."""
+    if known and type(data) is dict:
+        stack = []
+        cost = len(data)
+        for value in data.values():
+            entry = known.get(id(value))
+            if entry is not None and entry[0] is value:
+                cost += entry[1]
+            elif type(value) not in _LEAF_TYPES:
+                stack.append(value)
+        return cost + _walk(stack)
+    return _walk([data])
+
+
+def _walk(stack: list[Any]) -> int:
     # Runs on every answer: a loop over containers only, leaves skipped by their exact type
     # (an ABC isinstance per leaf costs more than the whole count otherwise).
     cost = 0
-    stack = [data]
     while stack:
         value = stack.pop()
         if type(value) is dict or isinstance(value, Mapping):

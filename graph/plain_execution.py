@@ -37,6 +37,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph.compiler import ANSWER_COST
 from graph.documents import PreparedDocumentExtension
 from graph.limits import select_operation
 from graph.metrics import GraphQLMetrics, observe_operation
@@ -96,6 +97,20 @@ def _executor_kwargs(schema: Schema, prepared: PreparedOperation) -> dict[str, A
     return execution_context_class_kwargs(schema.execution_context_class)
 
 
+@dataclass
+class PlainResult(ExecutionResult):
+    """strawberry's result, with the answer's ``actual_cost`` when the compiled plan
+    counted it while building the answer (graph/compiler.py)."""
+
+    answer_cost: int | None = None
+
+
+def answer_cost(result: ExecutionResult) -> int | None:
+    """The answer's ``actual_cost`` as the compiled plan counted it; ``None``: not counted
+    (count it with ``graph.limits.actual_cost``)."""
+    return getattr(result, "answer_cost", None)
+
+
 async def execute_plain(
     schema: Schema, prepared: PreparedOperation, *,
     variable_values: dict[str, Any] | None, context_value: Any, root_value: Any,
@@ -134,7 +149,10 @@ async def execute_plain(
             **schema._get_custom_context_kwargs(operation_extensions))
         if optimized_is_awaitable(outcome):
             outcome = await outcome
-        result = ExecutionResult(data=outcome.data, errors=outcome.errors, extensions={})
+        counted = (outcome.extensions or {}).get(ANSWER_COST) \
+            if type(outcome.extensions) is dict else None
+        result = PlainResult(data=outcome.data, errors=outcome.errors, extensions={},
+                             answer_cost=counted)
     except Exception as exc:  # as strawberry: an error result, not a raise
         error = exc if isinstance(exc, GraphQLError) else \
             GraphQLError(str(exc), original_error=exc)

@@ -70,7 +70,7 @@ from graph.limits import actual_cost, check_cost, requested_cost
 from graph.metrics import observe_operation
 from graph.observability import current_stats
 from graph.persisted import PersistedQueries
-from graph.plain_execution import PreparedOperation, execute_plain
+from graph.plain_execution import PreparedOperation, answer_cost, execute_plain
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
 from graph.response_cache import (
@@ -592,7 +592,9 @@ class ProductGraphQL(GraphQL[Context, None]):
 
     def _finish(self, result: ExecutionResult, requested: int | None) -> ExecutionResult:
         if requested is not None:
-            cost = {"requested": requested, "actual": actual_cost(result.data)}
+            counted = answer_cost(result)
+            cost = {"requested": requested,
+                    "actual": actual_cost(result.data) if counted is None else counted}
             result.extensions = {**(result.extensions or {}), "cost": cost}
         errors = [finish_error(e, production=self.production) for e in result.errors or ()]
         result.errors = errors or None

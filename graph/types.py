@@ -49,6 +49,7 @@ from graph.values import (
     SelectedOptionInput,
     Shipping,
     Video,
+    constructor,
     maybe,
 )
 from resolvers import entities
@@ -112,7 +113,7 @@ class Variant(Node):
 
     @classmethod
     def from_model(cls, found: ProductVariant) -> Variant:
-        return cls(record=found.variant, product=found.product)
+        return _variant(found.variant, found.product)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Variant:
@@ -211,6 +212,9 @@ class Variant(Node):
         return self.record.outer_id
 
 
+_variant = constructor(Variant)
+
+
 @strawberry.type(description="One value of a product option.")
 class ProductOptionValue:
     name: str = strawberry.field(description="The value, e.g. \"白色\".")
@@ -239,7 +243,7 @@ class Product(Node):
 
     @classmethod
     def from_model(cls, record: model.ProductRecord) -> Product:
-        return cls(record=record)
+        return _product(record)
 
     @classmethod
     async def resolve_reference(cls, info: Info[Context, Any], id: strawberry.ID) -> Product:
@@ -397,12 +401,12 @@ class Product(Node):
         return result
 
     def _variant(self, record: model.VariantRecord | None) -> Variant | None:
-        return Variant(record=record, product=self.record) if record else None
+        return _variant(record, self.record) if record else None
 
     @strawberry.field(description="The purchasable SKUs.")
     def variants(self, only_available: Annotated[bool, strawberry.argument(
             description="Only variants in stock.")] = False) -> list[Variant]:
-        return [Variant(record=v, product=self.record) for v in self._variant_set().variants
+        return [_variant(v, self.record) for v in self._variant_set().variants
                 if not only_available or is_available(v)]
 
     @strawberry.field(description="The variant with exactly these options, sold out or not; "
@@ -584,3 +588,6 @@ class Product(Node):
             description="Only this variant's (`skuId`).")] = None,
     ) -> list[watch_types.StockPoint]:
         return await watch_types.stock_history(info, self.record.id, from_, to, variant_id)
+
+
+_product = constructor(Product)

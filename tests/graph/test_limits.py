@@ -282,3 +282,26 @@ def test_the_fast_token_count_agrees_with_graphql_cores_parser() -> None:
         parse_operation(query, OperationLimits(max_tokens=minimum))
         with pytest.raises(RequestRefused):
             parse_operation(query, OperationLimits(max_tokens=minimum - 1))
+
+
+def test_the_requested_cost_is_kept_per_document_by_what_the_walk_saw() -> None:
+    """``requested_cost`` keeps its count per parsed document and the shapes of the
+    variables the walk read (an int's value, a list's length): every variable assignment
+    counts what a fresh walk counts, including one where a page size cut the walk of
+    another argument short."""
+    from graph.limits import _CostWalker, requested_cost, select_operation
+
+    document = parse("query ($n: Int, $ids: [ID!], $id: ID!) { products(first: $n, ids: $ids)"
+                     " { id title { original } } product(id: $id) { id } }")
+    operation = select_operation(document, None)
+
+    def fresh(variables: dict[str, Any]) -> int:
+        return _CostWalker(document, variables).selection_set(operation.selection_set)  # type: ignore[union-attr]
+
+    assignments: list[dict[str, Any]] = [
+        {"ids": ["a", "b"], "id": "x"}, {"ids": ["c", "d"], "id": "y"}, {"n": 3, "ids": ["a"]},
+        {"n": True}, {"n": 1}, {"n": -4, "ids": []}, {"ids": "ab"}, {"n": 2.0, "ids": ["a"]},
+        {}, {"ids": ["a", "b", "c"]}, {"ids": ["a", "b"], "id": "z"}]
+    for _ in range(2):
+        for variables in assignments:
+            assert requested_cost(document, operation, variables) == fresh(variables)
