@@ -37,7 +37,7 @@ def uvicorn_log_config() -> dict[str, Any]:
     ``productgraph.access`` line says more, says it once, and holds no query string."""
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["productgraph"] = {"format": "%(message)s"}
-    config["handlers"]["productgraph"] = {"class": "logging.StreamHandler",
+    config["handlers"]["productgraph"] = {"class": "graph.observability.TurnBufferedHandler",
                                           "formatter": "productgraph",
                                           "stream": "ext://sys.stderr"}
     config["loggers"]["productgraph"] = {"handlers": ["productgraph"], "level": "INFO",

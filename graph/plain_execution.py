@@ -133,12 +133,6 @@ async def execute_plain(
 
     query, document = prepared.query, prepared.document
     operation_name = prepared.name
-    context = schema._create_execution_context(
-        query=query, allowed_operation_types=allowed, variable_values=variable_values,
-        context_value=context_value, root_value=root_value, operation_name=operation_name,
-        operation_extensions=operation_extensions)
-    context.graphql_document = document
-    context.pre_execution_errors = []
     result: ExecutionResult
     try:
         outcome = schema._get_execute_function()(
@@ -157,8 +151,15 @@ async def execute_plain(
         error = exc if isinstance(exc, GraphQLError) else \
             GraphQLError(str(exc), original_error=exc)
         result = ExecutionResult(data=None, errors=[error], extensions={})
-    context.result = result
     if result.errors:
+        # strawberry's execution context exists for its extensions (none run here) and
+        # for ``process_errors``: built only when there are errors to process.
+        context = schema._create_execution_context(
+            query=query, allowed_operation_types=allowed, variable_values=variable_values,
+            context_value=context_value, root_value=root_value,
+            operation_name=operation_name, operation_extensions=operation_extensions)
+        context.graphql_document = document
+        context.result = result
         context.pre_execution_errors = result.errors
         schema._process_errors(result.errors, context)
     observe_operation(time.perf_counter() - started, result.errors, result.data)
