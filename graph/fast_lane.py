@@ -57,6 +57,7 @@ from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, 
 from graph.plain_execution import PreparedOperation
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
+from graph.request_headers import RequestHeaders
 from graph.response_cache import CachedResponse, HttpLookup
 from graph.tracing import tracing_active
 
@@ -97,11 +98,12 @@ class FastLane:
                 or scope["path"] != self.path or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
-        headers = self._headers(scope)
-        if headers is None:
+        headers = RequestHeaders.of(scope["headers"])
+        taken = self._headers(headers)
+        if taken is None:
             await self.app(scope, receive, send)
             return
-        media_type, length = headers
+        media_type, length = taken
         read: list[Message] = []
         parts: list[bytes] = []
         while True:
@@ -127,7 +129,7 @@ class FastLane:
         body = parts[0] if len(parts) == 1 else b"".join(parts)
         cache = self.view.response_cache
         lookup = None if cache is None else HttpLookup.begin(
-            cache, "POST", scope["headers"], media_type, self.view.identify_context)
+            cache, "POST", headers, media_type, self.view.identify_context)
         hit = lookup.read(body) if lookup is not None else None
         prepared = None
         try:
@@ -142,26 +144,19 @@ class FastLane:
 
     # -- what the lane takes -----------------------------------------------------------
 
-    def _headers(self, scope: Scope) -> tuple[str, int] | None:
+    def _headers(self, headers: RequestHeaders) -> tuple[str, int] | None:
         """The negotiated media type and the body's length, when the headers allow the
         lane."""
-        content_type = accept = length = None
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                content_type = value
-            elif name == b"content-length":
-                length = value
-            elif name == b"accept":
-                accept = value
-            elif (name == b"origin" and self.cors) or name == b"transfer-encoding":
-                return None
+        if (headers.origin is not None and self.cors) or headers.transfer_encoding is not None:
+            return None
+        content_type, length = headers.content_type, headers.content_length
         if content_type is None or content_type.lower() not in _JSON_TYPES \
                 or length is None or not length.isdigit():
             return None
         size = int(length)
         if size > self.view.limits.max_body_bytes or tracing_active():
             return None
-        media_type = self._negotiated(accept)
+        media_type = self._negotiated(headers.accept)
         return (media_type, size) if media_type is not None else None
 
     def _negotiated(self, accept: bytes | None) -> str | None:

@@ -62,7 +62,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,7 @@ from starlette.types import Message, Receive, Send
 
 from graph.metrics import RESPONSE_CACHE_REQUESTS
 from graph.observability import current_stats
+from graph.request_headers import RequestHeaders
 from resolvers.freshness import Freshness
 
 #: ``(method, body or query string, media type, context key)``.
@@ -292,28 +293,14 @@ class HttpLookup:
     operations: int = 0
 
     @classmethod
-    def begin(cls, cache: ResponseCache, method: str, headers: Sequence[tuple[bytes, bytes]],
+    def begin(cls, cache: ResponseCache, method: str, headers: RequestHeaders,
               media_type: str, identify: Callable[[bytes | None, bytes | None], bytes]
               ) -> HttpLookup | None:
         """The lookup of a POST of JSON or a GET; ``None`` for anything else (multipart,
         a streamed subscription). ``identify(authorization, x_api_key)`` is the context
         key (``api_key_context``)."""
-        content_type = accept = cache_control = pragma = inm = auth = api_key = None
-        for name, value in headers:
-            if name == b"content-type":
-                content_type = value
-            elif name == b"accept":
-                accept = value
-            elif name == b"cache-control":
-                cache_control = value.lower()
-            elif name == b"pragma":
-                pragma = value.lower()
-            elif name == b"if-none-match":
-                inm = value
-            elif name == b"authorization":
-                auth = value
-            elif name == b"x-api-key":
-                api_key = value
+        content_type, accept = headers.content_type, headers.accept
+        cache_control, pragma = headers.cache_control, headers.pragma
         if method == "POST":
             if content_type is None or not content_type.lower().startswith(
                     b"application/json"):
@@ -325,8 +312,9 @@ class HttpLookup:
         no_store = cache_control is not None and b"no-store" in cache_control
         no_cache = no_store or (cache_control is not None and b"no-cache" in cache_control) \
             or (pragma is not None and b"no-cache" in pragma)
-        return cls(cache, method.encode(), media_type, identify(auth, api_key),
-                   not no_cache, not no_store, inm, cache.clock(), cache.freshness())
+        return cls(cache, method.encode(), media_type,
+                   identify(headers.authorization, headers.x_api_key), not no_cache,
+                   not no_store, headers.if_none_match, cache.clock(), cache.freshness())
 
     def read(self, payload: bytes) -> CachedResponse | None:
         """The raw key of ``payload`` (body or query string) and its fresh entry, if the

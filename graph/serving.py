@@ -73,6 +73,7 @@ from graph.persisted import PersistedQueries
 from graph.plain_execution import PreparedOperation, answer_cost, execute_plain
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
+from graph.request_headers import RequestHeaders
 from graph.response_cache import (
     CachedResponse,
     HttpLookup,
@@ -272,8 +273,8 @@ class ProductGraphQL(GraphQL[Context, None]):
             query_string = scope.get("query_string", b"")
             if b"query=" not in query_string and b"extensions=" not in query_string:
                 return None
-        lookup = HttpLookup.begin(cache, method, scope.get("headers", ()), media_type,
-                                  self.identify_context)
+        lookup = HttpLookup.begin(cache, method, RequestHeaders.of(scope.get("headers", ())),
+                                  media_type, self.identify_context)
         if lookup is not None:
             scope["state"][_LOOKUP] = lookup
         return lookup
