@@ -43,7 +43,7 @@ from graph.app import create_app
 from graph.cli import uvicorn_log_config
 from graph.limits import actual_cost, requested_cost
 from graph.metrics import observe_operation
-from graph.observability import RequestStats, lean_log_records, log_request
+from graph.observability import RequestStats, log_request
 from graph.plain_execution import PreparedOperation, execute_plain
 from graph.request_body import check_request_shape, decode_request_json
 from graph.settings import Settings
@@ -119,8 +119,7 @@ def time_sync(step: Callable[[], Any], count: int) -> float:
 
 
 def configure_logging(log_file: str, on: bool) -> None:
-    """The CLI's log config and record settings, the access log into ``log_file``."""
-    lean_log_records()
+    """The CLI's log config, the access log into ``log_file``."""
     config = uvicorn_log_config()
     config["handlers"]["productgraph"]["stream"] = open(log_file, "a")  # noqa: SIM115
     if not on:

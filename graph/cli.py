@@ -13,7 +13,6 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from graph.http_protocol import protocol_class
-from graph.observability import LEAN_LOG_RECORDS, lean_log_records
 from graph.settings import Settings, SettingsError
 
 
@@ -102,12 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         "host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(),
         "access_log": False, "http": protocol_class(),
         "timeout_graceful_shutdown": settings.serving.shutdown_timeout_s}
-    lean_log_records()
     if workers > 1:
         # One cursor key for all workers (each reads the environment): a client's next
         # page may reach another worker.
         os.environ.setdefault("PRODUCTGRAPH_CURSOR_SECRET", secrets.token_hex(32))
-        os.environ[LEAN_LOG_RECORDS] = "1"  # the workers' graph.asgi does the same
         uvicorn.run("graph.asgi:app", workers=workers, **options)
     else:
         from graph.app import create_app

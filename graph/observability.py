@@ -161,22 +161,6 @@ class TurnBufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.release()
 
 
-#: Set by ``productgraph serve`` for its worker processes (graph/asgi.py).
-LEAN_LOG_RECORDS = "PRODUCTGRAPH_INTERNAL_LEAN_LOG_RECORDS"
-
-
-def lean_log_records() -> None:
-    """Log records without the caller's frame, thread and process names, which none of
-    ``productgraph serve``'s formatters prints (the logging HOWTO's "Optimization"): the
-    access line then costs ~10 µs less per request (bench/hot_path.py). Process-wide, so
-    only the CLI calls it (``productgraph serve`` and its workers), never ``create_app``:
-    an embedding application's formats may print them."""
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-    logging._srcfile = None
-
-
 def install_log_redaction() -> None:
     """Attach ``UrlQueryRedaction`` to httpx's logger (once per process)."""
     logger = logging.getLogger("httpx")
