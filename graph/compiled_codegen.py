@@ -12,6 +12,15 @@ value — raises, and the caller (graph/compiler.py) re-completes the whole root
 through the closure plan of graph/compiled_plan.py, which stays the semantic reference:
 it records each error at its path and propagates nulls exactly as graphql-core does.
 
+Where graph/record_reads.py declares how a type's fields read the records its strawberry
+class wraps, an object of that type is held as those records (``_Records``): a declared
+field is its declared expression inlined (``Money.amount`` is ``amount.quantize(CENT)``
+on the yuan ``Decimal``, ``Product.title.original`` is ``record.core.title.original``), no
+wrapper is built for it, and the wrapper is built (``wrap``) only for a selected field
+that is not declared. A wrapper a resolver returns (``Query.product``'s ``Product``) is
+read back into its records (``unwrap``) when a declared field of it is selected. Which
+fields are read so is decided per field at generation time, from the declarations alone.
+
 Running a root field's reads twice on such a fallback is sound because what the generated
 code runs are pure reads: the fields below the root read immutable records (the frozen
 models of ``channels.model`` wrapped by graph/types.py and graph/values.py); a field with
@@ -34,6 +43,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable
 from decimal import Decimal
+from string import Template
 from typing import Any
 
 from graphql import (
@@ -53,6 +63,7 @@ from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.executor import Executor
 
 from graph.compiled_plan import _BACKREF, INT_MAX, INT_MIN, NotCompilable, PlanBuilder
+from graph.record_reads import NAMES, RECORD_TYPES, FieldRead, RecordType
 
 #: A root field's generated completer: ``(value, path) -> (answer, actual cost)``.
 Generated = Callable[[Any, Any], tuple[Any, int]]
@@ -63,11 +74,24 @@ class Fallback(Exception):
     """The generated code met something only the closure plan completes exactly."""
 
 
+class _Records:
+    """An object held as the records that stand for it (graph/record_reads.py): its
+    declaration, the variables of its parts and lets, and the variable of its strawberry
+    object where one exists (else it is built for the first field not declared)."""
+
+    def __init__(self, declared: RecordType, names: dict[str, str],
+                 wrapper: str | None) -> None:
+        self.declared = declared
+        self.names = names
+        self.wrapper = wrapper
+
+
 class _Function:
     """One generated function being written: its lines and what its cost adds up to."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, params: str = "v, p") -> None:
         self.name = name
+        self.params = params
         self.lines: list[str] = []
         self.static = 0          # keys of the objects it always builds
         self.dynamic = False     # whether ``n`` (a run-time count) is used
@@ -99,6 +123,8 @@ class Generator:
         self.namespace: dict[str, Any] = {"_F": Fallback, "_k": [0], "_str": str,
                                           "_list": list, "_tuple": tuple,
                                           "_enumerate": enumerate, "_len": len, "_id": id}
+        assert not NAMES.keys() & self.namespace.keys()
+        self.namespace.update(NAMES)
         self.functions: list[_Function] = []
         self.names = 0
         self._constants: dict[int, str] = {}
@@ -132,16 +158,16 @@ class Generator:
         dynamic = " + n" if function.dynamic else ""
         function.emit(1, f"return {answer}, {function.static}{dynamic} + _k[0]")
         source = "\n\n".join(
-            f"def {f.name}(v, p):\n" + "\n".join(f.lines) for f in self.functions)
+            f"def {f.name}({f.params}):\n" + "\n".join(f.lines) for f in self.functions)
         exec(compile(source, f"<productgraph plan {parent.name}.{field_name}>", "exec"),
              self.namespace)
         generated: Generated = self.namespace[function.name]
         generated.source = source  # type: ignore[attr-defined]  # for tests and debugging
         return generated
 
-    def new_function(self) -> _Function:
+    def new_function(self, params: str = "v, p") -> _Function:
         self.names += 1
-        function = _Function(f"_g{self.names}")
+        function = _Function(f"_g{self.names}", params)
         self.functions.append(function)
         return function
 
@@ -239,6 +265,21 @@ class Generator:
             indent, conditional = self.none_check(function, indent, conditional, var,
                                                   answer)
         own_class = getattr((type_.extensions or {}).get(_BACKREF), "origin", None)
+        declared = self.record_type(type_)
+        if declared is not None and declared.unwrap is not None \
+                and self.reads_declared(declared, type_, subfields):
+            # The resolver built the wrapper; its fields read the records it holds.
+            function.emit(indent, f"if type({var}) is not {self.constant(own_class, 'c')}:")
+            function.emit(indent + 1, "raise _F")
+            names = {}
+            for part in declared.parts:
+                names[part] = function.temp()
+                function.emit(indent, f"{names[part]} = "
+                                      f"{_fill(declared.unwrap[part], {'self': var})}")
+            built = self.object_of_records(function, indent, conditional, type_,
+                                           _Records(declared, names, var), path, subfields)
+            function.emit(indent, f"{answer} = {built}")
+            return answer
         check = self.memo(("object", type_), lambda: _object_check(type_), "o")
         if own_class is None:
             function.emit(indent, f"{check}({var})")
@@ -253,11 +294,187 @@ class Generator:
         function.emit(indent, f"{answer} = {{{', '.join(entries)}}}")
         return answer
 
+    # -- objects held as records (graph/record_reads.py) --------------------------------
+
+    def record_type(self, type_: Any) -> RecordType | None:
+        """The records declaration of an object type, where its strawberry class is the
+        declared one."""
+        if not isinstance(type_, GraphQLObjectType):
+            return None
+        declared = RECORD_TYPES.get(type_.name)
+        origin = getattr((type_.extensions or {}).get(_BACKREF), "origin", None)
+        return declared if declared is not None and declared.cls is origin else None
+
+    def declared_read(self, declared: RecordType, field_def: Any, node: Any
+                      ) -> FieldRead | None:
+        """The declared read of a field selected without arguments, where the field's type
+        is what the declaration reads (a leaf; an object, or a list of objects, with
+        records declarations of their own)."""
+        read = declared.fields.get(node.name.value)
+        if read is None or node.arguments:
+            return None
+        type_ = field_def.type
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if read.value is not None:
+            return read if isinstance(type_, GraphQLScalarType | GraphQLEnumType) else None
+        if read.items is not None:
+            if not isinstance(type_, GraphQLList):
+                return None
+            type_ = type_.of_type
+            if isinstance(type_, GraphQLNonNull):
+                type_ = type_.of_type
+        return read if self.record_type(type_) is not None else None
+
+    def reads_declared(self, declared: RecordType, type_: GraphQLObjectType,
+                       subfields: dict[str, list[FieldDetails]]) -> bool:
+        """Whether any selected field of the object has a declared read."""
+        for details in subfields.values():
+            node = details[0].node
+            field_def = type_.fields.get(node.name.value)
+            if field_def is not None and self.declared_read(declared, field_def, node):
+                return True
+        return False
+
+    def object_of_records(self, function: _Function, indent: int, conditional: bool,
+                          type_: GraphQLObjectType, records: _Records, path: str,
+                          subfields: dict[str, list[FieldDetails]]) -> str:
+        """Statements building the answer of an object held as records; returns the
+        variable of the answer. Its lets are read first (one giving ``None`` gives up),
+        and the strawberry object is built only when a selected field is not declared."""
+        declared = records.declared
+        used: set[str] = set()
+        undeclared = False
+        for details in subfields.values():
+            node = details[0].node
+            if node.name.value == "__typename":
+                continue
+            field_def = type_.fields.get(node.name.value)
+            read = None if field_def is None else self.declared_read(declared, field_def,
+                                                                    node)
+            if read is None:
+                undeclared = True
+                continue
+            for template in (read.value, read.items, read.null,
+                             *(read.parts or {}).values()):
+                if template is not None:
+                    used.update(Template(template).get_identifiers())
+        names = dict(records.names)
+        for let, template in declared.lets.items():
+            if let in used:
+                names[let] = function.temp()
+                function.emit(indent, f"{names[let]} = {_fill(template, names)}")
+                function.emit(indent, f"if {names[let]} is None:")
+                function.emit(indent + 1, "raise _F")
+        wrapper = records.wrapper
+        if undeclared and wrapper is None:
+            wrapper = function.temp("w")
+            function.emit(indent, f"{wrapper} = {_fill(declared.wrap, names)}")
+        held = _Records(declared, names, wrapper)
+        entries = []
+        for key, sub in subfields.items():
+            entries.append(f"{key!r}: " + self.field(function, indent, conditional, type_,
+                                                     key, sub, wrapper or "None", path,
+                                                     held))
+        answer = function.temp("r")
+        function.count(indent, conditional, len(subfields))
+        function.emit(indent, f"{answer} = {{{', '.join(entries)}}}")
+        return answer
+
+    def declared_field(self, function: _Function, indent: int, conditional: bool,
+                       parent: GraphQLObjectType, key: str, details: list[FieldDetails],
+                       field_def: Any, read: FieldRead, records: _Records, path: str
+                       ) -> str:
+        """Statements completing a field from its declared read; returns the expression
+        of its answer."""
+        name = details[0].node.name.value
+        names = records.names
+        if read.value is not None:
+            raw = function.temp()
+            function.emit(indent, f"{raw} = {_fill(read.value, names)}")
+            return self.value(function, indent, conditional, field_def.type, raw, path,
+                              parent, name, details)
+        type_ = field_def.type
+        non_null = isinstance(type_, GraphQLNonNull)
+        if non_null:
+            type_ = type_.of_type
+        assert read.parts is not None
+        if read.items is not None:
+            return self.declared_list(function, indent, type_, read, records, path,
+                                      parent, name, details)
+        declared = self.record_type(type_)
+        assert declared is not None and isinstance(type_, GraphQLObjectType)
+        child: dict[str, str] = {}
+        for part in declared.parts:
+            child[part] = function.temp()
+            function.emit(indent, f"{child[part]} = {_fill(read.parts[part], {**names, **child})}")
+        answer = function.temp("r")
+        if read.null is not None:
+            condition = _fill(read.null, {**names, **child})
+            if non_null:
+                function.emit(indent, f"if {condition}:")
+                function.emit(indent + 1, "raise _F")
+            else:
+                indent, conditional = self.none_check(function, indent, conditional,
+                                                      f"({condition})", answer, test="")
+        built = self.object_of_records(function, indent, conditional, type_,
+                                       _Records(declared, child, None), path,
+                                       self.builder.subfields(type_, details))
+        function.emit(indent, f"{answer} = {built}")
+        return answer
+
+    def declared_list(self, function: _Function, indent: int, type_: Any, read: FieldRead,
+                      records: _Records, path: str, parent: GraphQLObjectType, name: str,
+                      details: list[FieldDetails]) -> str:
+        """A list of objects held as records: the declared sequence, each item built by a
+        generated function taking the item's parts."""
+        assert isinstance(type_, GraphQLList) and read.items is not None \
+            and read.parts is not None
+        item_type = type_.of_type
+        if isinstance(item_type, GraphQLNonNull):
+            item_type = item_type.of_type
+        declared = self.record_type(item_type)
+        assert declared is not None and isinstance(item_type, GraphQLObjectType)
+        sequence = function.temp("s")
+        function.emit(indent, f"{sequence} = {_fill(read.items, records.names)}")
+        function.emit(indent, f"if type({sequence}) is not _list and "
+                              f"type({sequence}) is not _tuple:")
+        function.emit(indent + 1, "raise _F")
+        params = [f"a{i}" for i in range(len(declared.parts))]
+        items = self.new_function(", ".join([*params, "p"]))
+        built = self.object_of_records(items, 1, False, item_type,
+                                       _Records(declared, dict(zip(declared.parts, params,
+                                                                   strict=True)), None),
+                                       "p", self.builder.subfields(item_type, details))
+        per_item = 0
+        if items.dynamic:
+            items.lines.insert(0, "    n = 0")
+            items.emit(1, f"_k[0] += {items.static} + n")
+        else:
+            per_item = items.static
+        items.emit(1, f"return {built}")
+        entry = function.temp("e")
+        arguments = [_fill(read.parts[part], {**records.names, "item": entry})
+                     for part in declared.parts]
+        answer = function.temp("r")
+        if items.uses_path:
+            function.uses_path = True
+            index = function.temp("i")
+            function.emit(indent, f"{answer} = [{items.name}({', '.join(arguments)}, "
+                                  f"({path}, {index}, None)) for {index}, {entry} in "
+                                  f"_enumerate({sequence})]")
+        else:
+            function.emit(indent, f"{answer} = [{items.name}({', '.join(arguments)}, None) "
+                                  f"for {entry} in {sequence}]")
+        if per_item:
+            function.count(indent, True, f"{per_item} * _len({answer})")
+        return answer
+
     def none_check(self, function: _Function, indent: int, conditional: bool, var: str,
-                   answer: str) -> tuple[int, bool]:
+                   answer: str, test: str = " is None") -> tuple[int, bool]:
         """At a nullable position ``None`` answers ``None``; returns where the code for a
         present value goes (a branch: what it counts is counted at run time)."""
-        function.emit(indent, f"if {var} is None:")
+        function.emit(indent, f"if {var}{test}:")
         function.emit(indent + 1, f"{answer} = None")
         function.emit(indent, "else:")
         return indent + 1, True
@@ -266,9 +483,9 @@ class Generator:
 
     def field(self, function: _Function, indent: int, conditional: bool,
               parent: GraphQLObjectType, key: str, details: list[FieldDetails],
-              source: str, path: str) -> str:
-        """Statements reading one response key of the object in ``source``; returns the
-        expression of its answer."""
+              source: str, path: str, records: _Records | None = None) -> str:
+        """Statements reading one response key of the object in ``source`` (or held as
+        ``records``: a declared read first); returns the expression of its answer."""
         node = details[0].node
         name = node.name.value
         if name == "__typename":
@@ -277,10 +494,15 @@ class Generator:
         if field_def is None:
             raise NotCompilable(f"{parent.name}.{name}: "
                                 f"{'introspection' if name.startswith('__') else 'no such field'}")
+        own_path = f"({path}, {key!r}, {parent.name!r})"
+        if records is not None:
+            read = self.declared_read(records.declared, field_def, node)
+            if read is not None:
+                return self.declared_field(function, indent, conditional, parent, key,
+                                           details, field_def, read, records, own_path)
         resolve = field_def.resolve
         method = getattr(resolve, "direct_method", None)
         attribute = getattr(resolve, "direct_attribute", None)
-        own_path = f"({path}, {key!r}, {parent.name!r})"
         raw = function.temp()
         if attribute is not None and not node.arguments:
             if attribute.isidentifier() and not keyword.iskeyword(attribute):
@@ -297,6 +519,11 @@ class Generator:
                                   f"{own_path if takes_path else None})")
         return self.value(function, indent, conditional, field_def.type, raw, own_path,
                           parent, name, details)
+
+
+def _fill(template: str, names: dict[str, str]) -> str:
+    """A declared expression with its ``$name``s replaced by the generated variables."""
+    return Template(template).substitute(names)
 
 
 def _enum_names(type_: GraphQLEnumType, member_type: Any) -> dict[int, str]:
