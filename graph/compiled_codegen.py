@@ -41,6 +41,7 @@ a slow path giving anything but a JSON leaf falls back.
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from string import Template
@@ -68,6 +69,9 @@ from graph.record_reads import NAMES, RECORD_TYPES, FieldRead, RecordType
 #: A root field's generated completer: ``(value, path) -> (answer, actual cost)``.
 Generated = Callable[[Any, Any], tuple[Any, int]]
 _JSON_LEAVES = frozenset({str, int, float, bool})
+#: A declared part that is a constant or one attribute read of a record: skipped unread.
+_PLAIN_READ = re.compile(r"(\$\w+(\.\w+)?|None)\Z")
+_ALIAS = re.compile(r"\$(\w+)\Z")
 
 
 class Fallback(Exception):
@@ -149,7 +153,21 @@ class Generator:
 
     def root(self, type_: GraphQLOutputType, parent: GraphQLObjectType, field_name: str,
              details: list[FieldDetails]) -> Generated:
-        """The generated completer of a root field's value."""
+        """The generated completer of a root field's value. A defect of the generator (an
+        exception other than the compiler's own limits) must not fail the operation: the
+        completer then always gives up, and the closures complete that root alone."""
+        mark = len(self.functions)
+        try:
+            return self._root(type_, parent, field_name, details)
+        except (SyntaxError, RecursionError, MemoryError):
+            del self.functions[mark:]
+            raise  # graph/compiler.py: the closures alone
+        except Exception as defect:
+            del self.functions[mark:]
+            return _giving_up(f"{parent.name}.{field_name}: {defect!r}")
+
+    def _root(self, type_: GraphQLOutputType, parent: GraphQLObjectType, field_name: str,
+              details: list[FieldDetails]) -> Generated:
         function = self.new_function()
         answer = self.value(function, 1, False, type_, "v", "p", parent, field_name,
                             details)
@@ -276,10 +294,9 @@ class Generator:
                 names[part] = function.temp()
                 function.emit(indent, f"{names[part]} = "
                                       f"{_fill(declared.unwrap[part], {'self': var})}")
-            built = self.object_of_records(function, indent, conditional, type_,
-                                           _Records(declared, names, var), path, subfields)
-            function.emit(indent, f"{answer} = {built}")
-            return answer
+            return self.object_of_records(function, indent, conditional, type_,
+                                          _Records(declared, names, var), path, subfields,
+                                          answer)
         check = self.memo(("object", type_), lambda: _object_check(type_), "o")
         if own_class is None:
             function.emit(indent, f"{check}({var})")
@@ -336,13 +353,10 @@ class Generator:
                 return True
         return False
 
-    def object_of_records(self, function: _Function, indent: int, conditional: bool,
-                          type_: GraphQLObjectType, records: _Records, path: str,
-                          subfields: dict[str, list[FieldDetails]]) -> str:
-        """Statements building the answer of an object held as records; returns the
-        variable of the answer. Its lets are read first (one giving ``None`` gives up),
-        and the strawberry object is built only when a selected field is not declared."""
-        declared = records.declared
+    def names_used(self, declared: RecordType, type_: GraphQLObjectType,
+                   subfields: dict[str, list[FieldDetails]]) -> tuple[set[str], bool]:
+        """The parts and lets the declared reads of the selected fields use, and whether
+        a selected field is not declared (the wrapper is built, from every part)."""
         used: set[str] = set()
         undeclared = False
         for details in subfields.values():
@@ -359,6 +373,18 @@ class Generator:
                              *(read.parts or {}).values()):
                 if template is not None:
                     used.update(Template(template).get_identifiers())
+        return used, undeclared
+
+    def object_of_records(self, function: _Function, indent: int, conditional: bool,
+                          type_: GraphQLObjectType, records: _Records, path: str,
+                          subfields: dict[str, list[FieldDetails]],
+                          answer: str | None = None) -> str:
+        """Statements building the answer of an object held as records into ``answer``
+        (default: a new variable); returns the variable. Its lets are read first (one
+        giving ``None`` gives up), and the strawberry object is built only when a selected
+        field is not declared."""
+        declared = records.declared
+        used, undeclared = self.names_used(declared, type_, subfields)
         names = dict(records.names)
         for let, template in declared.lets.items():
             if let in used:
@@ -376,7 +402,7 @@ class Generator:
             entries.append(f"{key!r}: " + self.field(function, indent, conditional, type_,
                                                      key, sub, wrapper or "None", path,
                                                      held))
-        answer = function.temp("r")
+        answer = answer or function.temp("r")
         function.count(indent, conditional, len(subfields))
         function.emit(indent, f"{answer} = {{{', '.join(entries)}}}")
         return answer
@@ -404,10 +430,24 @@ class Generator:
                                       parent, name, details)
         declared = self.record_type(type_)
         assert declared is not None and isinstance(type_, GraphQLObjectType)
+        subfields = self.builder.subfields(type_, details)
+        needed, undeclared = self.names_used(declared, type_, subfields)
+        # A part no one reads is not read (a plain read: it cannot raise), unless a later
+        # part, the null check or the wrapper reads it.
+        for template in (read.null, *read.parts.values()):
+            if template is not None:
+                needed.update(Template(template).get_identifiers())
         child: dict[str, str] = {}
         for part in declared.parts:
+            template = read.parts[part]
+            if not undeclared and part not in needed and _PLAIN_READ.match(template):
+                continue
+            alias = _ALIAS.match(template)
+            if alias is not None:  # the variable already holding it
+                child[part] = {**names, **child}[alias[1]]
+                continue
             child[part] = function.temp()
-            function.emit(indent, f"{child[part]} = {_fill(read.parts[part], {**names, **child})}")
+            function.emit(indent, f"{child[part]} = {_fill(template, {**names, **child})}")
         answer = function.temp("r")
         if read.null is not None:
             condition = _fill(read.null, {**names, **child})
@@ -417,10 +457,8 @@ class Generator:
             else:
                 indent, conditional = self.none_check(function, indent, conditional,
                                                       f"({condition})", answer, test="")
-        built = self.object_of_records(function, indent, conditional, type_,
-                                       _Records(declared, child, None), path,
-                                       self.builder.subfields(type_, details))
-        function.emit(indent, f"{answer} = {built}")
+        self.object_of_records(function, indent, conditional, type_,
+                               _Records(declared, child, None), path, subfields, answer)
         return answer
 
     def declared_list(self, function: _Function, indent: int, type_: Any, read: FieldRead,
@@ -538,6 +576,16 @@ def _enum_names(type_: GraphQLEnumType, member_type: Any) -> dict[int, str]:
         except Exception:  # left to the slow path, which raises it
             continue
     return names
+
+
+def _giving_up(reason: str) -> Generated:
+    """A completer that always leaves the root to the closures; ``reason`` says why."""
+
+    def give_up(value: Any, path: Any) -> tuple[Any, int]:
+        raise Fallback(reason)
+
+    give_up.source = f"# not generated: {reason}"  # type: ignore[attr-defined]
+    return give_up
 
 
 def _slow_leaf(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any]:

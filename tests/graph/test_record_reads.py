@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from string import Template
 from typing import Any
 
@@ -28,7 +29,7 @@ from graphql import (
 from bench.execution.query import QUERY, rotating_ids
 from graph.compiled_codegen import Generator
 from graph.compiled_plan import _BACKREF
-from graph.record_reads import RECORD_TYPES
+from graph.record_reads import RECORD_TYPES, FieldRead
 from graph.schema import schema
 from tests.conftest import serve_app
 
@@ -175,3 +176,22 @@ def test_declared_reads_answer_what_the_resolvers_answer(gave_up: list[str],
     # Only the products whose answer has an error may leave the generated code.
     with_errors = sum(b'"errors"' in plain for plain, _ in pairs)
     assert len(gave_up) <= with_errors, gave_up
+
+
+def test_a_broken_declaration_leaves_the_root_to_the_closures(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generator defect (here a declaration naming a part that does not exist) must not
+    fail the operation: the root is completed by the closures, with the same answer."""
+    broken = replace(RECORD_TYPES["LocalizedText"],
+                     fields={"original": FieldRead(value="$nope.original")})
+    monkeypatch.setitem(RECORD_TYPES, "LocalizedText", broken)
+    assert schema.compiled is not None
+    schema.compiled.clear()
+    try:
+        pairs = asyncio.run(_bodies(QUERY))
+    finally:
+        monkeypatch.undo()
+        schema.compiled.clear()
+    for plain, compiled in pairs:
+        assert compiled == plain
+    assert any(b'"title":{"original":' in plain for plain, _ in pairs)
