@@ -329,8 +329,9 @@ class LaneShortcut:
     _closing_down = False
     _responded = False
     #: A response written here closed the connection: what follows it in the same
-    #: ``data_received`` (pipelined) is dropped, as uvicorn never starts a request queued
-    #: behind a response that closes.
+    #: ``data_received`` (pipelined behind an HTTP/1.0 request that asked for keep-alive:
+    #: httptools reads on, uvicorn does not keep it) is dropped, as uvicorn never starts a
+    #: request queued behind a response that closes.
     _closed_here = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
