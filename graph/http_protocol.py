@@ -449,7 +449,7 @@ class LaneShortcut:
         for name, value in headers:
             name = name.lower()
             if name == b"content-length" and length is None:
-                length = int(value.decode())
+                length = int(value)
             elif name == b"connection" and b"close" in [
                     token.lower().strip() for token in value.split(b",")]:
                 keep_alive = False
