@@ -26,6 +26,11 @@ id and its access-log line (graph/observability.py), the API key and rate limit
 operation span and metrics) and the answer through ``ProductGraphQL.answer_data``. The
 same bytes and headers come out (tests/graph/test_fast_lane.py compares the two).
 
+A stored answer can be had without awaiting anything: ``answer_now`` gives it (or its 304,
+or a refusal of admission) synchronously, for the HTTP protocol to write before uvicorn
+makes a request-response cycle and a task for the request (graph/http_protocol.py
+``LaneShortcut``); it declines, having done nothing, whatever would execute or wait.
+
 Execution is started eagerly: a warm operation (every part fresh in the process's cache)
 completes without suspending, so no task is created and nothing can hang up on it. Only
 when it suspends (an upstream call, a Redis cache) does the rest of it run in a task,

@@ -375,3 +375,47 @@ async def test_over_the_concurrency_limit_both_answer_503() -> None:
         answers = [comparable(await exchange(port, HIT)) for _, port in servers]
     assert answers[0] == answers[1]
     assert answers[0] is not None and answers[0].startswith(b"HTTP/1.1 503 ")
+
+
+def protocol_for(env: dict[str, str], **config: Any) -> Any:
+    """The protocol a connection to a server with these settings gets."""
+    from uvicorn.server import ServerState
+
+    app, _ = sandboxed_app(env)
+    loaded = uvicorn.Config(app, http=HttpToolsProtocolWithDeadline, lifespan="off",
+                            **{"access_log": False, "log_config": None, **config})
+    loop = asyncio.new_event_loop()
+    try:
+        return HttpToolsProtocolWithDeadline(config=loaded, server_state=ServerState(),
+                                             app_state={}, _loop=loop)
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize(("env", "config", "taken"), [
+    ({}, {}, True),
+    ({"PRODUCTGRAPH_RATE_LIMIT_PER_MINUTE": "10"}, {}, True),
+    ({"PRODUCTGRAPH_FAST_LANE": "off"}, {}, False),
+    ({"PRODUCTGRAPH_RESPONSE_CACHE": "off"}, {}, False),
+    ({}, {"root_path": "/api"}, False),
+    ({}, {"access_log": True}, False),
+], ids=["defaults", "local rate limit", "no fast lane", "no response cache", "root path",
+        "uvicorn's access log"])
+def test_the_shortcut_steps_aside_when_it_could_not_answer_as_uvicorn(
+        env: dict[str, str], config: dict[str, Any], taken: bool) -> None:
+    access = logging.getLogger("uvicorn.access")
+    if config.get("access_log"):
+        access.addHandler(logging.NullHandler())
+    try:
+        assert (protocol_for(env, **config)._shortcut is not None) == taken
+    finally:
+        access.handlers.clear()
+
+
+def test_without_the_uvicorn_internals_it_reads_there_is_no_shortcut(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph import http_protocol
+
+    monkeypatch.setattr(http_protocol, "_UVICORN_ATTRIBUTES",
+                        (*http_protocol._UVICORN_ATTRIBUTES, "a_later_uvicorns_attribute"))
+    assert protocol_for({})._shortcut is None
