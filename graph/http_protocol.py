@@ -82,6 +82,14 @@ class CoalescedWrites:
             self._scheduled = True
             self._loop.call_soon(self.flush)
 
+    def write_whole(self, data: bytes) -> None:
+        """Write a whole response: at once when nothing is pending (no turn to wait for
+        a second part), else after what is."""
+        if self._pending:
+            self.write(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def writelines(self, lines: Any) -> None:
         for data in lines:
             self.write(data)
@@ -471,7 +479,12 @@ class LaneShortcut:
             if length is not None and len(body) != length:
                 raise RuntimeError("Response content length differs from Content-Length")
             content.extend((b"\r\n", body))
-        self.transport.write(b"".join(content))
+        data = b"".join(content)
+        transport = self.transport
+        if type(transport) is CoalescedWrites:
+            transport.write_whole(data)
+        else:
+            transport.write(data)
         if not keep_alive:
             self._closed_here = True
             self.transport.close()
