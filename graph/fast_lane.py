@@ -58,7 +58,7 @@ from graph.access import AccessControl
 from graph.disconnect import CLIENT_CLOSED_REQUEST
 from graph.http_media import negotiate
 from graph.limits import requested_cost
-from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_of
+from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_from
 from graph.plain_execution import PreparedOperation
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
@@ -156,7 +156,7 @@ class FastLane:
         except _Slow:
             await self.app(scope, _replay(read, None, receive), send)
             return
-        await self._serve(scope, receive, send, media_type, prepared, lookup, hit)
+        await self._serve(scope, receive, send, media_type, headers, prepared, lookup, hit)
 
     def answer_now(self, scope: Scope, body: bytes, respond: Respond) -> bool:
         """Answer a whole ``POST`` request now, without suspending, when its answer is
@@ -193,14 +193,15 @@ class FastLane:
             hit = cache.get(key)
             if hit is None:
                 return False  # to be executed: the normal path
-        self._serve_now(scope, respond, media_type, lookup, hit, key)
+        self._serve_now(scope, respond, media_type, headers, lookup, hit, key)
         return True
 
     def _serve_now(self, scope: Scope, respond: Respond, media_type: str,
-                   lookup: HttpLookup, hit: CachedResponse, key: bytes | None) -> None:
+                   headers: RequestHeaders, lookup: HttpLookup, hit: CachedResponse,
+                   key: bytes | None) -> None:
         """``_serve`` for a stored answer, without awaiting: admission is synchronous
         (``self.synchronous``), the answer is at hand."""
-        stats = RequestStats(request_id_of(scope))
+        stats = RequestStats(request_id_from(headers.x_request_id))
         started = time.perf_counter()
         status = 500
         responded = False
@@ -215,9 +216,9 @@ class FastLane:
                 lookup.operations = 1
                 if lookup.raw is not None:
                     lookup.cache.alias(lookup.raw, key)
-            status, headers, answer = lookup.replayed(hit)
+            status, stored, answer = lookup.replayed(hit)
             responded = True
-            respond(status, [*headers, *extra, (b"x-request-id", stats.request_id.encode()),
+            respond(status, [*stored, *extra, (b"x-request-id", stats.request_id.encode()),
                              NOSNIFF], answer)
         except Exception:  # a bug: coded, logged once, never a plain-text 500
             log.exception("request %s failed", stats.request_id)
@@ -323,12 +324,13 @@ class FastLane:
     # -- serving -----------------------------------------------------------------------
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, media_type: str,
+                     headers: RequestHeaders,
                      prepared: tuple[PreparedOperation, dict[str, Any] | None, int] | None,
                      lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
         """Answer the request: from the response cache (``hit``, or the operation's key),
         else by executing ``prepared`` (stored when it may be)."""
         view = self.view
-        stats = RequestStats(request_id_of(scope))
+        stats = RequestStats(request_id_from(headers.x_request_id))
         started = time.perf_counter()
         status = 500
         timeout = view.request_timeout_s

@@ -42,13 +42,19 @@ QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
+def _empty_counter() -> Counter[str]:
+    """An empty ``Counter`` without ``Counter.__init__`` (which only calls ``update``):
+    ``Counter()`` was more than half of a request's stats (0.46 of 0.76 µs)."""
+    return dict.__new__(Counter)
+
+
 @dataclass
 class RequestStats:
     """What one HTTP request did; filled as it runs, logged when it ends."""
 
     request_id: str
     operations: list[str] = field(default_factory=list)
-    upstream_calls: Counter[str] = field(default_factory=Counter)
+    upstream_calls: Counter[str] = field(default_factory=_empty_counter)
     error_codes: list[str] = field(default_factory=list)
     cost: list[dict[str, int]] = field(default_factory=list)
     key_id: str | None = None
@@ -72,9 +78,16 @@ def request_id_of(scope: Scope) -> str:
     """The request's ``X-Request-Id`` when it is a valid one, else a fresh id."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            given = value.decode("latin-1")
-            return given if _REQUEST_ID.match(given) else new_request_id()
+            return request_id_from(value)
     return new_request_id()
+
+
+def request_id_from(given: bytes | None) -> str:
+    """``request_id_of`` from the (first) ``X-Request-Id`` value, read already."""
+    if given is None:
+        return new_request_id()
+    text = given.decode("latin-1")
+    return text if _REQUEST_ID.match(text) else new_request_id()
 
 
 def new_request_id() -> str:
