@@ -175,8 +175,11 @@ class FastLane:
             return False
         media_type, length = taken
         cache = self.view.response_cache
-        if cache is None or len(body) != length:
-            return False
+        cache_control, pragma = headers.cache_control, headers.pragma
+        if cache is None or len(body) != length or (cache_control is not None and (
+                b"no-cache" in cache_control or b"no-store" in cache_control)) \
+                or (pragma is not None and b"no-cache" in pragma):
+            return False  # to be executed (as ``HttpLookup.begin`` reads these)
         lookup = HttpLookup.begin(cache, "POST", headers, media_type, self.view.identify_context)
         if lookup is None:
             return False
