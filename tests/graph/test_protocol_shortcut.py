@@ -419,3 +419,19 @@ def test_without_the_uvicorn_internals_it_reads_there_is_no_shortcut(
     monkeypatch.setattr(http_protocol, "_UVICORN_ATTRIBUTES",
                         (*http_protocol._UVICORN_ATTRIBUTES, "a_later_uvicorns_attribute"))
     assert protocol_for({})._shortcut is None
+
+
+@pytest.mark.parametrize("bug", ["a body longer than its content-length", "no response"])
+async def test_a_lane_bug_closes_the_connection_as_uvicorn_does(
+        bug: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: FastLane, scope: Any, content: bytes, respond: Any) -> bool:
+        if bug != "no response":
+            respond(200, [(b"content-length", b"2")], b"{}{}")
+        return True
+
+    async with server({}, HttpToolsProtocolWithDeadline) as (_, port):
+        monkeypatch.setattr(FastLane, "answer_now", broken)
+        connection = await Connection.open(port)
+        await connection.send(HIT)
+        assert await connection.response() is None  # closed, nothing half-written
+        connection.close()
