@@ -14,8 +14,10 @@ same bytes, the values that differ between two servers aside (``date``, request 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import random
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -435,3 +437,30 @@ async def test_a_lane_bug_closes_the_connection_as_uvicorn_does(
         await connection.send(HIT)
         assert await connection.response() is None  # closed, nothing half-written
         connection.close()
+
+
+@pytest.mark.parametrize("seed", range(3))
+async def test_a_stream_of_requests_cut_anywhere_is_answered_as_uvicorn_answers_it(
+        seed: int, shortcut_answers: list[bool]) -> None:
+    """Mixed requests, pipelined, in segments cut at random places: the same answers."""
+    rng = random.Random(seed)
+    kinds = [HIT, MISS, request(body(DETAIL, {"id": OTHER_ITEM})),
+             request(method="GET", target="/healthz"), request(b'{"query": '),
+             request(body("{ __typename }")), request(json.dumps(
+                 [{"query": "{ __typename }"}]).encode())]
+    messages = [HIT, *rng.choices(kinds, k=11)]  # the first whole in the first segment
+    stream = b"".join(messages)
+    cuts = [0, *sorted(rng.sample(range(len(HIT) + 1, len(stream)), 8)), len(stream)]
+    answers = []
+    async with two_servers() as servers:
+        for _, port in servers:
+            await exchange(port, HIT)  # stored
+            connection = await Connection.open(port)
+            for start, end in itertools.pairwise(cuts):
+                await connection.send(stream[start:end])
+                await asyncio.sleep(0.03)  # its own segment; what came before answered
+            answers.append([comparable(await connection.response()) for _ in messages])
+            connection.close()
+    assert answers[0] == answers[1]
+    assert all(a is not None for a in answers[0])
+    assert True in shortcut_answers
