@@ -12,7 +12,11 @@ then:
    (``PRODUCTGRAPH_FAST_LANE``) and the access log (compiled execution is chosen when the
    schema is built, at import: its served comparison is bench/execution's
    ``productgraph-uncompiled``);
-2. times each step of the fast lane on its own, on the detail query: the request JSON,
+2. times whole requests through the HTTP protocol ``productgraph serve`` runs
+   (graph/http_protocol.py, over an in-memory transport: the request's bytes in, the
+   response's bytes out, no system calls), with the protocol's shortcut on (a hit answered
+   from the protocol) and off (uvicorn's cycle, its task and the ASGI app);
+3. times each step of the fast lane on its own, on the detail query: the request JSON,
    the document cache, operation selection, the cost estimate, the context and its
    loaders, the part-cache fast path, execution, the recount of the cost, the JSON
    answer, the access-log line and the metrics.
@@ -155,6 +159,105 @@ async def whole_requests(args: argparse.Namespace, log_file: str) -> None:
             os.environ.update(saved)
 
 
+class MemoryTransport(asyncio.Transport):
+    """A transport that keeps what is written (and is never paused)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default)
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+#: Connections served at once through the protocol (bench/execution's 16).
+CONNECTIONS = 16
+
+
+async def through_protocol(args: argparse.Namespace, log_file: str) -> None:
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    from graph.http_protocol import HttpToolsProtocolWithDeadline
+
+    if HttpToolsProtocolWithDeadline is None:  # pragma: no cover - no httptools
+        return
+
+    class WithoutShortcut(HttpToolsProtocolWithDeadline):  # type: ignore[misc,valid-type]
+        def __init__(self, *a: Any, **k: Any) -> None:
+            super().__init__(*a, **k)
+            self._shortcut = None
+
+    print(f"\nwhole requests through the HTTP protocol (bytes in, bytes out; {CONNECTIONS} "
+          f"connections, a request on each per loop turn), CPU µs per request, median "
+          f"(min–max) of {args.rounds} rounds of {args.requests}:")
+    print(f"  {'variant':24}" + "".join(f"{shape:>26}" for shape in SHAPES))
+    configure_logging(log_file, True)
+    app = create_app(Settings.from_env())
+    async with app.router.lifespan_context(app):
+        for variant, protocol_class in (("hit, shortcut", HttpToolsProtocolWithDeadline),
+                                        ("hit, uvicorn's cycle", WithoutShortcut)):
+            config = uvicorn.Config(app, http=protocol_class, log_config=None,
+                                    access_log=False, lifespan="off")
+            config.load()
+            state = ServerState()
+            state.default_headers = [(b"date", b"Wed, 02 Dec 2026 02:00:00 GMT"),
+                                     *config.encoded_headers]
+            row = []
+            for query, variables in SHAPES.values():
+                body = orjson.dumps({"query": query, "variables": variables})
+                raw = (b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: "
+                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+                connections = []
+                for _ in range(CONNECTIONS):
+                    transport = MemoryTransport()
+                    protocol = protocol_class(config=config, server_state=state,
+                                              app_state={})
+                    protocol.connection_made(transport)
+                    connections.append((protocol, transport))
+
+                async def turn(c: list[tuple[Any, MemoryTransport]] = connections,
+                               r: bytes = raw) -> None:
+                    """A request on each connection, as a loop turn under load has them;
+                    then the turns until every answer is written."""
+                    for p, t in c:
+                        t.written.clear()
+                        p.data_received(r)
+                    # Polled turn by turn, as the server's loop runs them.
+                    while not all(t.written for _, t in c):  # noqa: ASYNC110
+                        await asyncio.sleep(0)
+                    assert c[0][1].written[0].startswith(b"HTTP/1.1 200 ")
+
+                await turn()
+                samples = [await time_async(turn, max(1, args.requests // CONNECTIONS))
+                           / CONNECTIONS for _ in range(args.rounds)]
+                row.append(per_call_us(samples))
+                for p, _ in connections:
+                    p.connection_lost(None)
+            print(f"  {variant:24}" + "".join(f"{cell:>26}" for cell in row), flush=True)
+
+
 async def steps(args: argparse.Namespace, log_file: str) -> None:
     configure_logging(log_file, True)
     app = create_app(Settings.from_env())
@@ -207,6 +310,15 @@ async def steps(args: argparse.Namespace, log_file: str) -> None:
             print(f"  {name:44}{per_call_us(samples)}", flush=True)
 
 
+def _server_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop, as uvicorn picks it when installed."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+        return None
+    return uvloop.new_event_loop
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hot_path", description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
@@ -215,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         log_file = os.path.join(tmp, "access.log")
         asyncio.run(whole_requests(args, log_file))
+        with asyncio.Runner(loop_factory=_server_loop()) as runner:  # as uvicorn runs it
+            runner.run(through_protocol(args, log_file))
         asyncio.run(steps(args, log_file))
     return 0
 

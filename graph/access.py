@@ -179,6 +179,11 @@ class RateLimiter:
                             type(exc).__name__)
         return self.local.take(client)
 
+    @property
+    def local_only(self) -> bool:
+        """``take`` uses this process's buckets only, and so never waits."""
+        return self._script is None
+
 
 def _exempt(scope: Scope) -> bool:
     if scope["path"] not in PROTECTED_PATHS:
@@ -204,6 +209,11 @@ class AccessControl:
 
     def __bool__(self) -> bool:
         return bool(self.keys) or self.limiter is not None
+
+    @property
+    def synchronous(self) -> bool:
+        """``admit`` completes without suspending (no Redis bucket to ask)."""
+        return self.limiter is None or self.limiter.local_only
 
     async def admit(self, scope: Scope, headers: Headers,
                     stats: RequestStats | None) -> list[tuple[bytes, bytes]] | RequestRefused:

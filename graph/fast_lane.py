@@ -26,6 +26,11 @@ id and its access-log line (graph/observability.py), the API key and rate limit
 operation span and metrics) and the answer through ``ProductGraphQL.answer_data``. The
 same bytes and headers come out (tests/graph/test_fast_lane.py compares the two).
 
+A stored answer can be had without awaiting anything: ``answer_now`` gives it (or its 304,
+or a refusal of admission) synchronously, for the HTTP protocol to write before uvicorn
+makes a request-response cycle and a task for the request (graph/http_protocol.py
+``LaneShortcut``); it declines, having done nothing, whatever would execute or wait.
+
 Execution is started eagerly: a warm operation (every part fresh in the process's cache)
 completes without suspending, so no task is created and nothing can hang up on it. Only
 when it suspends (an upstream call, a Redis cache) does the rest of it run in a task,
@@ -53,7 +58,7 @@ from graph.access import AccessControl
 from graph.disconnect import CLIENT_CLOSED_REQUEST
 from graph.http_media import negotiate
 from graph.limits import requested_cost
-from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_of
+from graph.observability import NOSNIFF, RequestStats, bind_stats, log_request, request_id_from
 from graph.plain_execution import PreparedOperation
 from graph.refusal import RequestRefused, refusal_response
 from graph.request_body import check_request_shape, decode_request_json
@@ -74,6 +79,10 @@ _BODIES = 1024
 _BODY_MEMO_BYTES = 16 * 1024
 
 
+#: ``respond(status, headers, body)``: writes a whole response; returns the status.
+Respond = Callable[[int, list[tuple[bytes, bytes]], bytes], int]
+
+
 class _Slow(Exception):
     """This request takes the full stack."""
 
@@ -89,6 +98,13 @@ class FastLane:
         self.cors = cors
         self.path = path
         self.enabled = view.persisted.mode != "safelist" and view.plain_schema is not None
+        #: ``answer_now`` may answer: the lane is on, the response cache too, and admission
+        #: never waits (no rate limit, or this process's buckets: not Redis's).
+        self.synchronous = self.enabled and view.response_cache is not None \
+            and access.synchronous
+        #: The request's client address matters (a rate limit per address): ``answer_now``
+        #: needs the scope's ``client`` as uvicorn's proxy-headers middleware makes it.
+        self.needs_client = access.limiter is not None and not access.keys
         self._accept: dict[bytes | None, str | None] = {}
         #: request body → what ``_prepare`` made of it (its variables are only read).
         self._bodies: dict[bytes, tuple[PreparedOperation, dict[str, Any] | None, int]] = {}
@@ -140,7 +156,96 @@ class FastLane:
         except _Slow:
             await self.app(scope, _replay(read, None, receive), send)
             return
-        await self._serve(scope, receive, send, media_type, prepared, lookup, hit)
+        await self._serve(scope, receive, send, media_type, headers, prepared, lookup, hit)
+
+    def answer_now(self, scope: Scope, body: bytes, respond: Respond) -> bool:
+        """Answer a whole ``POST`` request now, without suspending, when its answer is
+        stored (the response cache's hit or 304) — the HTTP protocol's shortcut
+        (graph/http_protocol.py): no ASGI messages, no task. ``respond(status, headers,
+        body)`` writes the response; the request is then done, logged and counted as
+        ``__call__`` would have. ``False``, with nothing done (no id, no count, no log):
+        anything else, which the protocol then hands to the server's normal path (and so
+        to ``__call__``) as it came."""
+        if not self.synchronous or scope["method"] != "POST" or scope["path"] != self.path \
+                or scope.get("root_path"):
+            return False
+        headers = RequestHeaders.of(scope["headers"])
+        taken = self._headers(headers)
+        if taken is None:
+            return False
+        media_type, length = taken
+        cache = self.view.response_cache
+        cache_control, pragma = headers.cache_control, headers.pragma
+        if cache is None or len(body) != length or (cache_control is not None and (
+                b"no-cache" in cache_control or b"no-store" in cache_control)) \
+                or (pragma is not None and b"no-cache" in pragma):
+            return False  # to be executed (as ``HttpLookup.begin`` reads these)
+        lookup = HttpLookup.begin(cache, "POST", headers, media_type, self.view.identify_context)
+        if lookup is None:
+            return False
+        hit = lookup.read(body)
+        key = None
+        if hit is None:
+            if not lookup.may_read:
+                return False
+            try:
+                prepared = self._prepare(body)
+            except _Slow:
+                return False
+            key = self._operation_key(lookup, prepared, media_type)
+            hit = cache.get(key)
+            if hit is None:
+                return False  # to be executed: the normal path
+        self._serve_now(scope, respond, media_type, headers, lookup, hit, key)
+        return True
+
+    def _serve_now(self, scope: Scope, respond: Respond, media_type: str,
+                   headers: RequestHeaders, lookup: HttpLookup, hit: CachedResponse,
+                   key: bytes | None) -> None:
+        """``_serve`` for a stored answer, without awaiting: admission is synchronous
+        (``self.synchronous``), the answer is at hand."""
+        stats = RequestStats(request_id_from(headers.x_request_id))
+        started = time.perf_counter()
+        status = 500
+        responded = False
+        bound = bind_stats(stats)
+        try:
+            extra = self._admit_now(scope, stats)
+            if isinstance(extra, RequestRefused):
+                responded = True
+                status = respond(*_refusal_parts(extra, stats, "application/json"))
+                return
+            if key is not None:  # found by the operation: as ``_operation_hit`` does
+                lookup.operations = 1
+                if lookup.raw is not None:
+                    lookup.cache.alias(lookup.raw, key)
+            status, stored, answer = lookup.replayed(hit)
+            responded = True
+            respond(status, [*stored, *extra, (b"x-request-id", stats.request_id.encode()),
+                             NOSNIFF], answer)
+        except Exception:  # a bug: coded, logged once, never a plain-text 500
+            log.exception("request %s failed", stats.request_id)
+            if not responded:
+                responded = True
+                status = respond(*_refusal_parts(RequestRefused(
+                    500, "INTERNAL_SERVER_ERROR", "Internal server error"), stats, media_type,
+                    lookup))
+        finally:
+            bound.close()
+            log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
+
+    def _admit_now(self, scope: Scope, stats: RequestStats
+                   ) -> list[tuple[bytes, bytes]] | RequestRefused:
+        """``AccessControl.admit``, which completes without suspending here."""
+        if not self.access:
+            return []
+        pending = self.access.admit(scope, Headers(scope=scope), stats)
+        try:
+            pending.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        pending.close()
+        raise RuntimeError("admission waited, although it is synchronous")
 
     # -- what the lane takes -----------------------------------------------------------
 
@@ -222,12 +327,13 @@ class FastLane:
     # -- serving -----------------------------------------------------------------------
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, media_type: str,
+                     headers: RequestHeaders,
                      prepared: tuple[PreparedOperation, dict[str, Any] | None, int] | None,
                      lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
         """Answer the request: from the response cache (``hit``, or the operation's key),
         else by executing ``prepared`` (stored when it may be)."""
         view = self.view
-        stats = RequestStats(request_id_of(scope))
+        stats = RequestStats(request_id_from(headers.x_request_id))
         started = time.perf_counter()
         status = 500
         timeout = view.request_timeout_s
@@ -266,14 +372,19 @@ class FastLane:
                        media_type: str) -> tuple[CachedResponse | None, bytes]:
         """The entry of the operation (another body for the same query and variables), as
         the view looks it up, and the operation's key (to store the answer under)."""
-        operation, variables, _ = prepared
         lookup.operations = 1
-        key = lookup.cache.key(operation.query, operation.name, variables, media_type,
-                               lookup.context_key)
+        key = FastLane._operation_key(lookup, prepared, media_type)
         entry = lookup.cache.get(key) if lookup.may_read else None
         if entry is not None and lookup.raw is not None:
             lookup.cache.alias(lookup.raw, key)
         return entry, key
+
+    @staticmethod
+    def _operation_key(lookup: HttpLookup, prepared: tuple[PreparedOperation, Any, int],
+                       media_type: str) -> bytes:
+        operation, variables, _ = prepared
+        return lookup.cache.key(operation.query, operation.name, variables, media_type,
+                                lookup.context_key)
 
     async def _execute(self, send: Send, receive: Receive, media_type: str,
                        prepared: tuple[PreparedOperation, dict[str, Any] | None, int],
@@ -324,6 +435,20 @@ async def _replay_entry(lookup: HttpLookup, entry: CachedResponse, send: Send,
 
     await lookup.replay(entry, send_with_tail)
     return sent
+
+
+def _refusal_parts(refusal: RequestRefused, stats: RequestStats, media_type: str,
+                   lookup: HttpLookup | None = None
+                   ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """``_send_refusal``'s status, headers and body, for ``answer_now``."""
+    stats.error_codes.append(refusal.code)
+    response = refusal_response(refusal, media_type=media_type)
+    if lookup is not None:
+        lookup.finish(refusal.status, response.body, media_type)
+        response.headers.setdefault("cache-control", "no-store")
+    response.headers["x-request-id"] = stats.request_id
+    response.headers["x-content-type-options"] = "nosniff"
+    return response.status_code, response.raw_headers, bytes(response.body)
 
 
 async def _send_refusal(send: Send, refusal: RequestRefused, stats: RequestStats,

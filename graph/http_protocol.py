@@ -1,4 +1,5 @@
-"""uvicorn's HTTP/1.1 protocol with a deadline on the request head.
+"""uvicorn's HTTP/1.1 protocol with a deadline on the request head, and the fast lane's
+shortcut.
 
 uvicorn bounds an idle keep-alive connection (``timeout_keep_alive``) but not a request
 whose line and headers trickle in: a client sending one header byte every 2 s holds its
@@ -12,6 +13,10 @@ The body has its own deadline in the app (``PRODUCTGRAPH_BODY_TIMEOUT``,
 graph/serving.py), which knows the request and answers with its id; a slow execution
 has the request deadline (504).
 
+With httptools, the protocol also answers a whole request whose answer the fast lane has
+stored without uvicorn's request-response cycle (``LaneShortcut``, below): a response-cache
+hit costs about half of its cost through the cycle.
+
 ``productgraph serve`` passes ``protocol_class()`` to ``uvicorn.run(http=...)``: the
 httptools protocol when httptools is installed (as ``uvicorn[standard]`` picks), else
 h11. Another launcher can name it too: ``uvicorn graph.asgi:app --http
@@ -21,6 +26,7 @@ graph.http_protocol:HttpToolsProtocolWithDeadline``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
 import logging
@@ -76,6 +82,14 @@ class CoalescedWrites:
             self._scheduled = True
             self._loop.call_soon(self.flush)
 
+    def write_whole(self, data: bytes) -> None:
+        """Write a whole response: at once when nothing is pending (no turn to wait for
+        a second part), else after what is."""
+        if self._pending:
+            self.write(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def writelines(self, lines: Any) -> None:
         for data in lines:
             self.write(data)
@@ -98,6 +112,9 @@ class CoalescedWrites:
 
     def get_write_buffer_size(self) -> int:
         return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
@@ -144,6 +161,18 @@ class HeadDeadline:
     def _waiting_for_head(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
+    def _head_began(self) -> None:
+        """A request's head begins (``LaneShortcut``): timed from now if nothing is."""
+        if self._head_since is None and self._waiting_for_head():
+            self._head_since = asyncio.get_running_loop().time()
+            if self._head_timer is None:
+                self._arm(header_timeout_s())
+
+    def _head_answered(self) -> None:
+        """The request was answered in the protocol (``LaneShortcut``), no cycle made:
+        no head is waiting any more."""
+        self._head_since = None
+
     def _arm(self, delay_s: float) -> None:
         loop = asyncio.get_running_loop()
         self._head_timer = loop.call_later(delay_s, self._head_timer_fired)
@@ -173,14 +202,315 @@ class H11ProtocolWithDeadline(HeadDeadline, H11Protocol):  # type: ignore[misc]
     """uvicorn's h11 protocol with the request-head deadline."""
 
 
+
+#: What ``LaneShortcut`` reads and calls of uvicorn's ``HttpToolsProtocol`` (0.54) beyond
+#: the parser callbacks: if any is missing (another uvicorn), there is no shortcut.
+_UVICORN_ATTRIBUTES = ("app", "parser", "headers", "scope", "expect_100_continue", "cycle",
+                       "flow", "transport", "server_state", "limit_concurrency",
+                       "connections", "tasks", "root_path", "access_log", "pipeline",
+                       "on_response_complete", "config")
+
+
+class _Shortcut:
+    """What a connection needs to hand a request to the fast lane itself: the lane, its
+    path, and uvicorn's proxy-headers middlewares in front of the app (their rewrite of
+    the client address is applied when the lane needs it)."""
+
+    __slots__ = ("lane", "needs_client", "path", "proxies", "raw_path")
+
+    def __init__(self, lane: Any, proxies: list[Any]) -> None:
+        self.lane = lane
+        self.path: str = lane.path
+        self.raw_path = lane.path.encode("ascii")
+        self.proxies = proxies
+        self.needs_client: bool = lane.needs_client and bool(proxies)
+
+
+def _shortcut_of(protocol: Any) -> _Shortcut | None:
+    """The shortcut for ``protocol``'s app, or ``None``: the app is not productgraph's with
+    a synchronous fast lane (graph/app.py ``ProductGraphApp``) behind nothing but uvicorn's
+    proxy-headers middleware; a root path is set; uvicorn's own access log is on (its
+    line is written by the cycle); or this uvicorn lacks what the shortcut relies on."""
+    if not all(hasattr(protocol, name) for name in _UVICORN_ATTRIBUTES):
+        return None
+    if protocol.root_path or protocol.access_log:
+        return None
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from graph.fast_lane import FastLane
+
+    app, proxies = protocol.app, []
+    while isinstance(app, ProxyHeadersMiddleware):
+        proxies.append(app)
+        app = app.app
+    lane = getattr(app, "lane", None)
+    if type(lane) is not FastLane or not lane.synchronous:
+        return None
+    return _Shortcut(lane, proxies)
+
+
+async def _nothing(scope: Any, receive: Any, send: Any) -> None:
+    return None
+
+
+def _through_proxies(scope: dict[str, Any], proxies: list[Any]) -> dict[str, Any]:
+    """A copy of ``scope`` as uvicorn's proxy-headers middlewares pass it on (their own
+    code, run on the copy: the client address from a trusted proxy's
+    ``X-Forwarded-For``)."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    scope = dict(scope)
+    for proxy in proxies:
+        shadow = ProxyHeadersMiddleware(_nothing)
+        shadow.trusted_hosts = proxy.trusted_hosts
+        step = shadow(scope, _nothing, _nothing)  # type: ignore[arg-type]
+        try:
+            step.send(None)
+        except StopIteration:
+            pass
+        else:  # pragma: no cover - the middleware awaits nothing but the app
+            step.close()
+            raise RuntimeError("uvicorn's proxy-headers middleware suspended")
+    return scope
+
+
+#: (uvicorn's default headers list, its response-head bytes): rebuilt when uvicorn
+#: replaces the list (once a second, for ``date``).
+_default_head: tuple[list[tuple[bytes, bytes]] | None, bytes] = (None, b"")
+
+
+def _default_head_bytes(default_headers: list[tuple[bytes, bytes]]) -> bytes:
+    global _default_head
+    cached, head = _default_head
+    if cached is not default_headers:
+        head = b"".join(b"%s: %s\r\n" % (name.lower(), value)
+                        for name, value in default_headers)
+        _default_head = (default_headers, head)
+    return head
+
+
+class LaneShortcut:
+    """The mixin over uvicorn's ``HttpToolsProtocol``: a whole request for the fast lane
+    answered from the protocol, without uvicorn's request-response cycle.
+
+    uvicorn's machinery around one request — the scope completed, a
+    ``RequestResponseCycle`` with its ``asyncio.Event``, a task scheduled for it, the ASGI
+    ``receive`` and two ``send`` messages, the response head built and checked header by
+    header — costs more than a response-cache hit itself (bench/README.md). A hit needs
+    none of it: its answer is at hand when the request's last byte is. So:
+
+    - the head of ``POST <the lane's path>`` (no query, no ``Expect: 100-continue``, no
+      upgrade) is held instead of starting a cycle; its body is gathered;
+    - when the whole request is in, no earlier request's cycle is still running, the
+      connection is neither closing nor write-paused, and ``limit_concurrency`` is not
+      reached, the lane is asked to answer it at once (``FastLane.answer_now``: only a
+      stored answer, its 304 or a refusal of admission — never anything that executes
+      or waits). The response is written as uvicorn writes it: its status line,
+      ``server_state.default_headers`` (``date``, ``server``), the lane's headers,
+      ``connection: close`` when the request did not keep the connection alive (HTTP/1.0,
+      ``Connection: close``), and then uvicorn's own ``on_response_complete`` (the request
+      counted, reading resumed, the keep-alive timer armed);
+    - anything else — the lane declines, the body is not all in this ``data_received``,
+      another path or method — is handed to uvicorn exactly as it would have had it: its
+      ``on_headers_complete``, ``on_body`` and ``on_message_complete`` run with what was
+      held, so its cycle, task, pipelining, flow control, disconnects and graceful
+      shutdown are untouched.
+
+    Nothing answered here is ever in flight across loop turns: graceful shutdown has
+    nothing of it to wait for. uvicorn's internals this relies on are checked when the
+    connection is made (``_UVICORN_ATTRIBUTES``; pyproject.toml pins uvicorn's range):
+    without them there is no shortcut."""
+
+    parser: Any
+    url: bytes
+    scope: Any
+    cycle: Any
+    flow: Any
+    transport: Any
+    server_state: Any
+    config: Any
+    expect_100_continue: bool
+    limit_concurrency: int | None
+    connections: Any
+    tasks: Any
+    on_response_complete: Any
+    _shortcut: _Shortcut | None = None
+    #: The current request's head is held (nothing of uvicorn's started for it yet).
+    _held = False
+    _held_body = b""
+    _held_keep_alive = True
+    _closing_down = False
+    _responded = False
+    #: A response written here closed the connection: what follows it in the same
+    #: ``data_received`` (pipelined behind an HTTP/1.0 request that asked for keep-alive:
+    #: httptools reads on, uvicorn does not keep it) is dropped, as uvicorn never starts a
+    #: request queued behind a response that closes.
+    _closed_here = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shortcut = _shortcut_of(self)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
+        if self._held:  # the head is in, not the whole body: uvicorn's, as it came
+            self._release(complete=False)
+
+    def shutdown(self) -> None:
+        self._closing_down = True
+        super().shutdown()  # type: ignore[misc]
+
+    # -- uvicorn's parser callbacks, held for a request the lane may answer
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()  # type: ignore[misc]
+        self._head_began()
+
+    def on_headers_complete(self) -> None:
+        if self._closed_here:
+            self._held = True  # and dropped
+            return
+        shortcut = self._shortcut
+        parser = self.parser
+        if shortcut is None or self.url != shortcut.raw_path or self.expect_100_continue \
+                or parser.get_method() != b"POST" or parser.should_upgrade():
+            super().on_headers_complete()  # type: ignore[misc]
+            return
+        http_version = parser.get_http_version()
+        scope = self.scope
+        scope["method"] = "POST"
+        if http_version != "1.1":
+            scope["http_version"] = http_version
+        scope["path"] = shortcut.path
+        scope["raw_path"] = shortcut.raw_path
+        scope["query_string"] = b""
+        self._held = True
+        self._held_body = b""
+        self._held_keep_alive = http_version != "1.0" and parser.should_keep_alive()
+
+    def on_body(self, body: bytes) -> None:
+        if self._held:
+            self._held_body += body
+        else:
+            super().on_body(body)  # type: ignore[misc]
+
+    def on_message_complete(self) -> None:
+        if not self._held:
+            super().on_message_complete()  # type: ignore[misc]
+            return
+        if self._closed_here or self._answered():
+            self._held = False
+            self._held_body = b""
+        else:
+            self._release(complete=True)
+
+    def _release(self, *, complete: bool) -> None:
+        """Give the held request to uvicorn, as its callbacks would have had it."""
+        self._held = False
+        body, self._held_body = self._held_body, b""
+        if self._closed_here:
+            return
+        super().on_headers_complete()  # type: ignore[misc]
+        if body:
+            super().on_body(body)  # type: ignore[misc]
+        if complete:
+            super().on_message_complete()  # type: ignore[misc]
+
+    # -- answering
+
+    def _answered(self) -> bool:
+        """Whether the lane answered the held, complete request (written, done)."""
+        shortcut = self._shortcut
+        assert shortcut is not None
+        cycle = self.cycle
+        limit = self.limit_concurrency
+        if (cycle is not None and not cycle.response_complete) or self._closing_down \
+                or self.flow.write_paused or self.transport.is_closing() \
+                or (limit is not None and (len(self.connections) >= limit
+                                           or len(self.tasks) >= limit)):
+            return False
+        scope = self.scope
+        if shortcut.needs_client:
+            scope = _through_proxies(scope, shortcut.proxies)
+        context = contextvars.Context() if getattr(self.config, "reset_contextvars", False) \
+            else contextvars.copy_context()
+        self._responded = False
+        try:
+            answered = context.run(shortcut.lane.answer_now, scope, self._held_body,
+                                   self._respond)
+        except Exception:
+            if not self._responded:  # nothing done yet: uvicorn's path takes it
+                log.exception("the fast lane's shortcut failed; the request is served "
+                              "as usual")
+                return False
+            log.exception("the fast lane failed after answering")
+            self.transport.close()  # as uvicorn's cycle does when the app fails late
+            answered = True
+        if not answered:
+            return False
+        if not self._responded:  # a bug: as uvicorn does, never a connection left hanging
+            log.error("the fast lane answered without a response")
+            self.transport.close()
+        self._head_answered()
+        self.on_response_complete()
+        return True
+
+    def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+        """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it."""
+        self._responded = True
+        keep_alive = self._held_keep_alive
+        content = [STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers)]
+        length = None
+        connection_close = False
+        for name, value in headers:
+            name = name.lower()
+            if name == b"content-length" and length is None:
+                length = int(value)
+            elif name == b"connection" and b"close" in [
+                    token.lower().strip() for token in value.split(b",")]:
+                keep_alive = False
+                connection_close = True
+            content.extend((name, b": ", value, b"\r\n"))
+        if not keep_alive and not connection_close:
+            content.append(b"connection: close\r\n")
+        if length is None and status not in (204, 304):
+            content.append(b"transfer-encoding: chunked\r\n\r\n")
+            if body:
+                content.extend((b"%x\r\n" % len(body), body, b"\r\n"))
+            content.append(b"0\r\n\r\n")
+        else:
+            if length is not None and len(body) != length:  # a bug: as uvicorn, no answer
+                log.error("a response of %d bytes said content-length: %d", len(body), length)
+                self.transport.close()
+                return status
+            content.extend((b"\r\n", body))
+        data = b"".join(content)
+        transport = self.transport
+        if type(transport) is CoalescedWrites:
+            transport.write_whole(data)
+        else:
+            transport.write(data)
+        if not keep_alive:
+            self._closed_here = True
+            self.transport.close()
+        return status
+
+    def _head_began(self) -> None:
+        """Hook: a request's head begins (``HeadDeadline`` times it)."""
+
+    def _head_answered(self) -> None:
+        """Hook: the request was answered here (``HeadDeadline`` stops timing its head)."""
+
+
 try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
     HttpToolsProtocolWithDeadline: type[asyncio.Protocol] | None = None
 else:
     class HttpToolsProtocolWithDeadline(  # type: ignore[no-redef,misc]
-            HeadDeadline, HttpToolsProtocol):
-        """uvicorn's httptools protocol with the request-head deadline."""
+            HeadDeadline, LaneShortcut, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the request-head deadline and the fast
+        lane's shortcut."""
 
 
 def protocol_class() -> type[asyncio.Protocol]:

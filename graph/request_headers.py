@@ -12,11 +12,13 @@ from collections.abc import Iterable
 
 class RequestHeaders:
     """The values of the headers that matter here (ASGI names are lower case); ``None``
-    when absent. ``cache_control`` and ``pragma`` are lower-cased."""
+    when absent. ``cache_control`` and ``pragma`` are lower-cased; ``x_request_id`` is
+    the first one (as graph/observability.py ``request_id_of`` reads it), the others the
+    last."""
 
     __slots__ = ("accept", "authorization", "cache_control", "content_length",
                  "content_type", "if_none_match", "origin", "pragma", "transfer_encoding",
-                 "x_api_key")
+                 "x_api_key", "x_request_id")
 
     def __init__(self) -> None:
         self.content_type: bytes | None = None
@@ -29,6 +31,7 @@ class RequestHeaders:
         self.if_none_match: bytes | None = None
         self.authorization: bytes | None = None
         self.x_api_key: bytes | None = None
+        self.x_request_id: bytes | None = None
 
     @classmethod
     def of(cls, headers: Iterable[tuple[bytes, bytes]]) -> RequestHeaders:
@@ -54,4 +57,6 @@ class RequestHeaders:
                 found.authorization = value
             elif name == b"x-api-key":
                 found.x_api_key = value
+            elif name == b"x-request-id" and found.x_request_id is None:
+                found.x_request_id = value
         return found

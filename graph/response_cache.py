@@ -340,16 +340,21 @@ class HttpLookup:
         return entry
 
     async def replay(self, entry: CachedResponse, send: Send) -> None:
-        """Send ``entry`` (or its 304) as two raw ASGI messages: no Response to build;
-        counted as a hit when it was served without executing."""
+        """Send ``entry`` (or its 304) as two raw ASGI messages: no Response to build."""
+        status, headers, body = self.replayed(entry)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def replayed(self, entry: CachedResponse) -> tuple[int, Headers, bytes]:
+        """Status, headers and body replaying ``entry`` (or its 304), counted as a hit
+        when it was served without executing."""
         status, headers, body = self.cache.answer(entry, self.if_none_match)
         if self.key is None:
             self.cache.count("not_modified" if status == 304 else "hit")
             stats = current_stats()
             if stats is not None:
                 stats.operations.append(entry.operation)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        return status, headers, body
 
 
 async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:

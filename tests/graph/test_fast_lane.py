@@ -54,6 +54,8 @@ REQUESTS: dict[str, tuple[str, dict[str, str], bytes]] = {
     "same operation, other body": ("POST", JSON, body(DETAIL, {"id": ITEM}, operationName=None)),
     "given request id": ("POST", {**JSON, "x-request-id": "abc-123"},
                          body(DETAIL, {"id": ITEM})),
+    "invalid request id": ("POST", {**JSON, "x-request-id": "not an id"},
+                           body(DETAIL, {"id": ITEM})),
     "charset": ("POST", {"content-type": "application/json; charset=utf-8"},
                 body(DETAIL, {"id": ITEM})),
     "coded field error": ("POST", JSON, body(DETAIL, {"id": "bogus_1"})),
