@@ -134,19 +134,29 @@ async def execute_plain(
     query, document = prepared.query, prepared.document
     operation_name = prepared.name
     result: ExecutionResult
+    compiled = getattr(schema, "compiled", None)
+    direct = compiled.direct(prepared) if compiled is not None \
+        and (variable_values is None or type(variable_values) is dict) else None
     try:
-        outcome = schema._get_execute_function()(
-            schema._schema, document, root_value=root_value,
-            context_value=context_value, variable_values=variable_values,
-            operation_name=operation_name, is_awaitable=optimized_is_awaitable,
-            **_executor_kwargs(schema, prepared),
-            **schema._get_custom_context_kwargs(operation_extensions))
-        if optimized_is_awaitable(outcome):
-            outcome = await outcome
-        counted = (outcome.extensions or {}).get(ANSWER_COST) \
-            if type(outcome.extensions) is dict else None
-        result = PlainResult(data=outcome.data, errors=outcome.errors, extensions={},
-                             answer_cost=counted)
+        if direct is not None:
+            # graph/direct_execution.py: what graphql-core would answer, without it.
+            data, errors, counted = await direct.run(context_value, root_value,
+                                                     variable_values, operation_extensions)
+            result = PlainResult(data=data, errors=errors, extensions={},
+                                 answer_cost=counted)
+        else:
+            outcome = schema._get_execute_function()(
+                schema._schema, document, root_value=root_value,
+                context_value=context_value, variable_values=variable_values,
+                operation_name=operation_name, is_awaitable=optimized_is_awaitable,
+                **_executor_kwargs(schema, prepared),
+                **schema._get_custom_context_kwargs(operation_extensions))
+            if optimized_is_awaitable(outcome):
+                outcome = await outcome
+            counted = (outcome.extensions or {}).get(ANSWER_COST) \
+                if type(outcome.extensions) is dict else None
+            result = PlainResult(data=outcome.data, errors=outcome.errors, extensions={},
+                                 answer_cost=counted)
     except Exception as exc:  # as strawberry: an error result, not a raise
         error = exc if isinstance(exc, GraphQLError) else \
             GraphQLError(str(exc), original_error=exc)
