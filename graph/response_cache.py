@@ -189,13 +189,18 @@ class ResponseCache:
         size = ENTRY_OVERHEAD + len(body)
         if fresh_until <= now or size > self.max_entry_bytes:
             return None
-        etag = b'"' + hashlib.blake2b(content_type + b"\x00" + body,
-                                      digest_size=16).hexdigest().encode() + b'"'
-        headers: Headers = [(b"content-type", content_type), (b"etag", etag),
-                            (b"vary", b"Accept")]
+        old = self._entries.pop(key, None)
+        if old is not None and old.body == body and old.content_type == content_type:
+            # Refreshed with the same answer (a no-cache request, the usual case): the
+            # ETag, a digest of these bytes, and the headers naming it are the same.
+            etag, headers = old.etag, old.headers
+        else:
+            etag = b'"' + hashlib.blake2b(content_type + b"\x00" + body,
+                                          digest_size=16).hexdigest().encode() + b'"'
+            headers = [(b"content-type", content_type), (b"etag", etag),
+                       (b"vary", b"Accept")]
         entry = CachedResponse(body, status, content_type, etag, operation, now, fresh_until,
                                headers, size)
-        old = self._entries.pop(key, None)
         if old is not None:           # refreshed (a no-cache request): its aliases stay
             self.bytes -= old.size
             entry.raws = old.raws

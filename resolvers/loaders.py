@@ -64,7 +64,7 @@ class ProductPartLoader(DataLoader[PartKey, ProductRecord]):
         """Load several parts of one product and merge them into one record: answered at
         once when they are all fresh in the in-process cache, as ``load_products`` would
         (without its lists and its two coroutines)."""
-        wanted = frozenset(parts) or CORE_ONLY
+        wanted = (parts if type(parts) is frozenset else frozenset(parts)) or CORE_ONLY
         record = self.fetcher.cached(channel, source_id, wanted)
         if record is not None:
             return record
