@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 #: The extensions whose whole effect the plain path reproduces.
 PLAIN_EXTENSIONS = frozenset({GraphQLMetrics, PreparedDocumentExtension})
 ALL_OPERATION_TYPES = frozenset(OperationType)
+#: strawberry's operation type of each graphql-core one, by value (``OperationType(value)``
+#: looked up once).
+_OPERATION_TYPES = {kind.value: kind for kind in OperationType}
 
 
 def plain_path_applies(schema: Schema) -> bool:
@@ -84,7 +87,8 @@ class PreparedOperation:
             definition = self.operation if self.name else None
         if definition is None:
             raise CannotGetOperationTypeError(self.name)
-        return OperationType(definition.operation.value)
+        return _OPERATION_TYPES.get(definition.operation.value) \
+            or OperationType(definition.operation.value)
 
 
 def _executor_kwargs(schema: Schema, prepared: PreparedOperation) -> dict[str, Any]:

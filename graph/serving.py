@@ -85,7 +85,7 @@ from graph.response_cache import (
 )
 from graph.settings import Settings
 from graph.tracing import end_operation_span, operation_span, tracing_active
-from resolvers.context import Context
+from resolvers.context import Context, category_fetcher_for
 from resolvers.fetcher import ProductFetcher
 from resolvers.freshness import Freshness, begin_tracking, end_tracking, tracking
 from resolvers.listings import MAX_IMAGE_BYTES
@@ -177,6 +177,8 @@ class ProductGraphQL(GraphQL[Context, None]):
         self.plain_schema = schema if getattr(schema, "plain_path", False) else None
         production = settings.production
         self.fetcher = fetcher
+        #: The process's category fetcher beside ``fetcher`` (every context shares it).
+        self.categories = category_fetcher_for(fetcher)
         self.max_ids = settings.max_ids
         self.limits = serving.limits
         self.production = production
@@ -458,7 +460,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         """A request's context: its own loaders over the process's fetcher."""
         context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
                           max_ids=self.max_ids, request=request, response=response,
-                          watch=self.watch)
+                          watch=self.watch, categories=self.categories)
         if self.localization is not None:  # set by graph/app.py from the settings
             context.localization = self.localization
         return context
