@@ -25,6 +25,12 @@ up (an error, a null where none may be, anything unusual). The generated code al
 the answer's ``actual_cost``; the executor hands the total to graph/plain_execution.py
 (``ANSWER_COST``), so the view does not walk the answer again.
 
+An operation whose only root field is compiled (a product page: ``product(id: $id)``)
+does not even build that executor: ``CompiledOperations.direct`` hands
+graph/plain_execution.py its ``DirectRun`` (graph/direct_execution.py), which coerces the
+variables, calls the root resolver and runs the same completers itself, and builds
+graphql-core's executor only when an error (or a read it does not stand in for) needs it.
+
 ``PRODUCTGRAPH_COMPILED_EXECUTION=off`` turns it off (``create_schema``); the differential
 test (tests/graph/test_compiled_execution.py) compares both paths byte for byte.
 """

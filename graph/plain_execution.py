@@ -14,6 +14,9 @@ would (same executor class, awaitable check and operation extensions); errors go
 would refuse (no operation by that name, a type the request may not run) raises
 strawberry's own exception, counted in the metrics as strawberry's path counts it.
 
+A compiled single-root query (graph/compiler.py) runs without graphql-core's executor:
+its ``DirectRun`` (graph/direct_execution.py) answers what ``execute`` would.
+
 A schema with an extension this module does not stand in for (``PLAIN_EXTENSIONS``) takes
 strawberry's full path: adding an extension to the schema turns the plain path off.
 
