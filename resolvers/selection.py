@@ -112,7 +112,7 @@ def _selects(fields: Iterable[SelectedField], names: frozenset[str],
 
 def _response_keys(info: Info[Any, Any]) -> tuple[str, ...]:
     """The field names of the current response path (list indexes left out)."""
-    at = info._raw_info.path
+    at = info.path
     if at.prev is None:  # a root field: the usual case, no list to build
         return (at.key,) if isinstance(at.key, str) else ()
     return tuple(str(k) for k in at.as_list() if isinstance(k, str))
@@ -120,7 +120,7 @@ def _response_keys(info: Info[Any, Any]) -> tuple[str, ...]:
 
 def _lookup(info: Info[Any, Any], path: Sequence[str]
             ) -> tuple[list[SelectedField], frozenset[Part]]:
-    operation = info._raw_info.operation
+    operation = info.operation
     key = (id(operation), _response_keys(info), path if type(path) is tuple else tuple(path))
     entry = _memo.get(key)
     if entry is not None and entry[0] is operation:
