@@ -25,6 +25,12 @@ up (an error, a null where none may be, anything unusual). The generated code al
 the answer's ``actual_cost``; the executor hands the total to graph/plain_execution.py
 (``ANSWER_COST``), so the view does not walk the answer again.
 
+An operation whose only root field is compiled (a product page: ``product(id: $id)``)
+does not even build that executor: ``CompiledOperations.direct`` hands
+graph/plain_execution.py its ``DirectRun`` (graph/direct_execution.py), which coerces the
+variables, calls the root resolver and runs the same completers itself, and builds
+graphql-core's executor only when an error (or a read it does not stand in for) needs it.
+
 ``PRODUCTGRAPH_COMPILED_EXECUTION=off`` turns it off (``create_schema``); the differential
 test (tests/graph/test_compiled_execution.py) compares both paths byte for byte.
 """
@@ -56,6 +62,7 @@ from graphql.pyutils import Path
 
 from graph.compiled_codegen import Generated, Generator
 from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
+from graph.direct_execution import DirectRun
 from graph.limits import actual_cost
 
 if TYPE_CHECKING:
@@ -101,7 +108,8 @@ class CompiledPlan:
 
     def __init__(self, roots: dict[int, Complete], skipped: dict[str, str],
                  state: RunState, fields: int,
-                 generated: dict[int, Generated] | None = None) -> None:
+                 generated: dict[int, Generated] | None = None,
+                 grouped: dict[str, Any] | None = None) -> None:
         #: ``id`` of each compiled root field's first node → its completer.
         self.roots = roots
         #: The same → its generated completer (graph/compiled_codegen.py), tried first.
@@ -110,6 +118,9 @@ class CompiledPlan:
         self.skipped = skipped
         self.state = state
         self.fields = fields
+        #: The operation's root fields as graphql-core collects them (response key →
+        #: field details): no directive, so they do not depend on variables.
+        self.grouped = grouped or {}
 
 
 def compile_operation(schema: GraphQLSchema, document: DocumentNode,
@@ -154,7 +165,8 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode,
                                                                 name, details)
     if not roots:
         return "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "nothing to compile"
-    return CompiledPlan(roots, skipped, state, builder.fields, generated)
+    return CompiledPlan(roots, skipped, state, builder.fields, generated,
+                        collected.grouped_field_set)
 
 
 def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Executor[Any]]:
@@ -266,6 +278,11 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
     return CompiledExecutor
 
 
+#: A compiled operation: its document, executor class (``None``: not compiled), why parts
+#: are not compiled, and its direct run (``None``: through the executor class).
+_Entry = tuple[DocumentNode, "type[Executor[Any]] | None", str, "DirectRun | None"]
+
+
 class CompiledOperations:
     """Plans per (document, operation name), LRU-bounded like the document cache."""
 
@@ -277,25 +294,36 @@ class CompiledOperations:
         #: Generated code first, the closures as its fallback (graph/compiled_codegen.py);
         #: ``False``: the closures alone (``bench/plan.py`` compares the two).
         self.generate = True
-        self._entries: OrderedDict[tuple[int, str | None],
-                                   tuple[DocumentNode, type[Executor[Any]] | None, str]] = \
-            OrderedDict()
+        #: Executed without graphql-core's executor where that applies
+        #: (graph/direct_execution.py); ``False``: always through the executor class.
+        self.direct_execution = True
+        self._entries: OrderedDict[tuple[int, str | None], _Entry] = OrderedDict()
 
-    def executor_class(self, prepared: PreparedOperation) -> type[Executor[Any]] | None:
-        """The compiled executor class of ``prepared``; ``None``: run it as before."""
+    def _entry(self, prepared: PreparedOperation) -> _Entry | None:
         operation = prepared.operation
         if operation is None:
             return None
         key = (id(prepared.document), prepared.name)
         entry = self._entries.get(key)
         if entry is None or entry[0] is not prepared.document:
-            entry = self._compile(prepared.document, operation)
+            entry = self._compile(prepared.document, operation, prepared.name)
             self._entries[key] = entry
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         else:
             self._entries.move_to_end(key)
-        return entry[1]
+        return entry
+
+    def executor_class(self, prepared: PreparedOperation) -> type[Executor[Any]] | None:
+        """The compiled executor class of ``prepared``; ``None``: run it as before."""
+        entry = self._entry(prepared)
+        return entry[1] if entry is not None else None
+
+    def direct(self, prepared: PreparedOperation) -> DirectRun | None:
+        """How ``prepared`` runs without graphql-core's executor; ``None``: through the
+        executor class (``executor_class``), or as before."""
+        entry = self._entry(prepared)
+        return entry[3] if entry is not None and self.direct_execution else None
 
     def clear(self) -> None:
         """Forget every plan (the next request of each operation compiles it again)."""
@@ -307,10 +335,15 @@ class CompiledOperations:
         entry = self._entries.get((id(prepared.document), prepared.name))
         return entry[2] if entry else "no operation"
 
-    def _compile(self, document: DocumentNode, operation: OperationDefinitionNode
-                 ) -> tuple[DocumentNode, type[Executor[Any]] | None, str]:
+    def _compile(self, document: DocumentNode, operation: OperationDefinitionNode,
+                 name: str | None) -> _Entry:
         plan = compile_operation(self.schema, document, operation, self.generate)
         if isinstance(plan, str):
-            return document, None, plan
+            return document, None, plan, None
         skipped = "; ".join(f"{k}: {v}" for k, v in plan.skipped.items())
-        return document, executor_class_for(plan, self.base), skipped
+        executor_class = executor_class_for(plan, self.base)
+        direct = DirectRun.of(self.schema, document, operation, name, executor_class,
+                              plan.grouped, plan.roots, plan.generated, plan.state,
+                              ANSWER_COST)
+        return document, executor_class, skipped, direct
+

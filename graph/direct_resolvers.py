@@ -108,6 +108,17 @@ def direct_resolver(field: StrawberryField,
     info_parameter = resolver.info_parameter.name if resolver.info_parameter else None
     info_class = config.info_class
 
+    if info_parameter is not None and not lists and all(
+            graphql == python for graphql, python in renamed):
+        # The arguments under their own names (``product(id:)``, ``node(id:)`` …):
+        # graphql-core's dict is this call's own, it only gains the ``Info``.
+        def call_as_named(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any
+                          ) -> Any:
+            arguments[info_parameter] = info_class(_raw_info=info, _field=field)
+            return method(source, **arguments)
+
+        return call_as_named
+
     def call_with(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         values = {python: arguments[graphql] for graphql, python in renamed
                   if graphql in arguments}

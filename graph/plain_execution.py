@@ -14,6 +14,9 @@ would (same executor class, awaitable check and operation extensions); errors go
 would refuse (no operation by that name, a type the request may not run) raises
 strawberry's own exception, counted in the metrics as strawberry's path counts it.
 
+A compiled single-root query (graph/compiler.py) runs without graphql-core's executor:
+its ``DirectRun`` (graph/direct_execution.py) answers what ``execute`` would.
+
 A schema with an extension this module does not stand in for (``PLAIN_EXTENSIONS``) takes
 strawberry's full path: adding an extension to the schema turns the plain path off.
 
@@ -48,6 +51,9 @@ if TYPE_CHECKING:
 #: The extensions whose whole effect the plain path reproduces.
 PLAIN_EXTENSIONS = frozenset({GraphQLMetrics, PreparedDocumentExtension})
 ALL_OPERATION_TYPES = frozenset(OperationType)
+#: strawberry's operation type of each graphql-core one, by value (``OperationType(value)``
+#: looked up once).
+_OPERATION_TYPES = {kind.value: kind for kind in OperationType}
 
 
 def plain_path_applies(schema: Schema) -> bool:
@@ -84,7 +90,8 @@ class PreparedOperation:
             definition = self.operation if self.name else None
         if definition is None:
             raise CannotGetOperationTypeError(self.name)
-        return OperationType(definition.operation.value)
+        return _OPERATION_TYPES.get(definition.operation.value) \
+            or OperationType(definition.operation.value)
 
 
 def _executor_kwargs(schema: Schema, prepared: PreparedOperation) -> dict[str, Any]:
@@ -134,19 +141,29 @@ async def execute_plain(
     query, document = prepared.query, prepared.document
     operation_name = prepared.name
     result: ExecutionResult
+    compiled = getattr(schema, "compiled", None)
+    direct = compiled.direct(prepared) if compiled is not None \
+        and (variable_values is None or type(variable_values) is dict) else None
     try:
-        outcome = schema._get_execute_function()(
-            schema._schema, document, root_value=root_value,
-            context_value=context_value, variable_values=variable_values,
-            operation_name=operation_name, is_awaitable=optimized_is_awaitable,
-            **_executor_kwargs(schema, prepared),
-            **schema._get_custom_context_kwargs(operation_extensions))
-        if optimized_is_awaitable(outcome):
-            outcome = await outcome
-        counted = (outcome.extensions or {}).get(ANSWER_COST) \
-            if type(outcome.extensions) is dict else None
-        result = PlainResult(data=outcome.data, errors=outcome.errors, extensions={},
-                             answer_cost=counted)
+        if direct is not None:
+            # graph/direct_execution.py: what graphql-core would answer, without it.
+            data, errors, counted = await direct.run(context_value, root_value,
+                                                     variable_values, operation_extensions)
+            result = PlainResult(data=data, errors=errors, extensions={},
+                                 answer_cost=counted)
+        else:
+            outcome = schema._get_execute_function()(
+                schema._schema, document, root_value=root_value,
+                context_value=context_value, variable_values=variable_values,
+                operation_name=operation_name, is_awaitable=optimized_is_awaitable,
+                **_executor_kwargs(schema, prepared),
+                **schema._get_custom_context_kwargs(operation_extensions))
+            if optimized_is_awaitable(outcome):
+                outcome = await outcome
+            counted = (outcome.extensions or {}).get(ANSWER_COST) \
+                if type(outcome.extensions) is dict else None
+            result = PlainResult(data=outcome.data, errors=outcome.errors, extensions={},
+                                 answer_cost=counted)
     except Exception as exc:  # as strawberry: an error result, not a raise
         error = exc if isinstance(exc, GraphQLError) else \
             GraphQLError(str(exc), original_error=exc)

@@ -102,6 +102,11 @@ class CachedResponse:
     headers: Headers
     size: int
     raws: list[RawKey] = field(default_factory=list)
+    #: The ``content-length`` header of a replay with the body, made once.
+    content_length: tuple[bytes, bytes] = (b"content-length", b"0")
+
+    def __post_init__(self) -> None:
+        self.content_length = (b"content-length", str(len(self.body)).encode())
 
 
 class ResponseCache:
@@ -189,17 +194,23 @@ class ResponseCache:
         size = ENTRY_OVERHEAD + len(body)
         if fresh_until <= now or size > self.max_entry_bytes:
             return None
-        etag = b'"' + hashlib.blake2b(content_type + b"\x00" + body,
-                                      digest_size=16).hexdigest().encode() + b'"'
-        headers: Headers = [(b"content-type", content_type), (b"etag", etag),
-                            (b"vary", b"Accept")]
+        old = self._entries.pop(key, None)
+        if old is not None and old.body == body and old.content_type == content_type:
+            # Refreshed with the same answer (a no-cache request, the usual case): the
+            # ETag, a digest of these bytes, and the headers naming it are the same.
+            etag, headers = old.etag, old.headers
+        else:
+            etag = b'"' + hashlib.blake2b(content_type + b"\x00" + body,
+                                          digest_size=16).hexdigest().encode() + b'"'
+            headers = [(b"content-type", content_type), (b"etag", etag),
+                       (b"vary", b"Accept")]
         entry = CachedResponse(body, status, content_type, etag, operation, now, fresh_until,
                                headers, size)
-        old = self._entries.pop(key, None)
         if old is not None:           # refreshed (a no-cache request): its aliases stay
             self.bytes -= old.size
             entry.raws = old.raws
-            entry.size += sum(_alias_size(r) for r in old.raws)
+            # What the old entry's aliases added to its size (``alias``).
+            entry.size += old.size - ENTRY_OVERHEAD - len(old.body)
         self._entries[key] = entry
         self.bytes += entry.size
         if raw is not None:
@@ -233,8 +244,7 @@ class ResponseCache:
         cache_control = (b"cache-control", self._scope + str(remaining).encode())
         if if_none_match is not None and etag_matches(if_none_match, entry.etag):
             return 304, [(b"etag", entry.etag), cache_control, (b"vary", b"Accept")], b""
-        return entry.status, [*entry.headers, cache_control,
-                              (b"content-length", str(len(entry.body)).encode())], entry.body
+        return entry.status, [*entry.headers, cache_control, entry.content_length], entry.body
 
     def count(self, result: str) -> None:
         """Count one request's outcome: hit, miss, bypass, not_modified, uncacheable."""

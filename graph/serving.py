@@ -44,6 +44,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,10 @@ from graph.response_cache import (
     buffered_body,
 )
 from graph.settings import Settings
-from graph.tracing import end_operation_span, operation_span
-from resolvers.context import Context
+from graph.tracing import end_operation_span, operation_span, tracing_active
+from resolvers.context import Context, category_fetcher_for
 from resolvers.fetcher import ProductFetcher
-from resolvers.freshness import Freshness, tracking
+from resolvers.freshness import Freshness, begin_tracking, end_tracking, tracking
 from resolvers.listings import MAX_IMAGE_BYTES
 from resolvers.localization import Localization
 
@@ -95,6 +96,15 @@ log = logging.getLogger("productgraph.serving")
 _NOT_EXECUTED = "productgraph.not_executed"
 #: The request's ``HttpLookup`` of the response cache (scope state).
 _LOOKUP = "productgraph.response_cache"
+
+#: The operation types a request may run, per (method, GET allows queries): strawberry's
+#: ``OperationType.from_http``, made once.
+_ALLOWED: dict[tuple[str, bool], frozenset[OperationType]] = {
+    ("POST", True): frozenset(OperationType.from_http("POST")),
+    ("POST", False): frozenset(OperationType.from_http("POST")),
+    ("GET", True): frozenset(OperationType.from_http("GET")),
+    ("GET", False): frozenset(OperationType.from_http("GET") - {OperationType.QUERY}),
+}
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/graphiql/static"
@@ -167,6 +177,8 @@ class ProductGraphQL(GraphQL[Context, None]):
         self.plain_schema = schema if getattr(schema, "plain_path", False) else None
         production = settings.production
         self.fetcher = fetcher
+        #: The process's category fetcher beside ``fetcher`` (every context shares it).
+        self.categories = category_fetcher_for(fetcher)
         self.max_ids = settings.max_ids
         self.limits = serving.limits
         self.production = production
@@ -448,7 +460,7 @@ class ProductGraphQL(GraphQL[Context, None]):
         """A request's context: its own loaders over the process's fetcher."""
         context = Context(fetcher=self.fetcher, registry=self.fetcher.registry,
                           max_ids=self.max_ids, request=request, response=response,
-                          watch=self.watch)
+                          watch=self.watch, categories=self.categories)
         if self.localization is not None:  # set by graph/app.py from the settings
             context.localization = self.localization
         return context
@@ -545,17 +557,29 @@ class ProductGraphQL(GraphQL[Context, None]):
         also the fast lane's (graph/fast_lane.py)."""
         selected = operation.operation
         name = selected.name.value if selected and selected.name else None
-        kind = selected.operation.value if selected else None
         stats = current_stats()
         if stats is not None:
             stats.operations.append(name or "anonymous")
-        with operation_span(name, kind, stats.request_id if stats else None) as span:
-            with tracking(freshness) if freshness is not None else contextlib.nullcontext():
-                result = await self._execute(method, operation, context, root_value,
-                                             variables, extensions)
-            result = self._finish(result, requested)
-            end_operation_span(span, result)
-        return result
+        if tracing_active():
+            kind = selected.operation.value if selected else None
+            with operation_span(name, kind, stats.request_id if stats else None) as span:
+                with tracking(freshness) if freshness is not None \
+                        else contextlib.nullcontext():
+                    result = await self._execute(method, operation, context, root_value,
+                                                 variables, extensions)
+                result = self._finish(result, requested)
+                end_operation_span(span, result)
+            return result
+        # No span would record anything (``operation_span`` yields ``None``): the same
+        # steps without its context managers.
+        token = begin_tracking(freshness) if freshness is not None else None
+        try:
+            result = await self._execute(method, operation, context, root_value, variables,
+                                         extensions)
+        finally:
+            if token is not None:
+                end_tracking(token)
+        return self._finish(result, requested)
 
     def _request_error(self, request: Request, sub_response: Any,
                        result: ExecutionResult) -> ExecutionResult:
@@ -573,9 +597,12 @@ class ProductGraphQL(GraphQL[Context, None]):
                        extensions: dict[str, Any] | None) -> ExecutionResult:
         """Run the prepared operation: the plain path when the schema allows it, else
         strawberry's own ``execute``; strawberry's refusals as its view answers them."""
-        allowed = OperationType.from_http(method)
-        if not self.allow_queries_via_get and method == "GET":
-            allowed = allowed - {OperationType.QUERY}
+        allowed: AbstractSet[OperationType] | None = _ALLOWED.get(
+            (method, self.allow_queries_via_get))
+        if allowed is None:
+            allowed = OperationType.from_http(method)
+            if not self.allow_queries_via_get and method == "GET":
+                allowed = allowed - {OperationType.QUERY}
         try:
             if self.plain_schema is not None:
                 return await execute_plain(
@@ -596,7 +623,9 @@ class ProductGraphQL(GraphQL[Context, None]):
             counted = answer_cost(result)
             cost = {"requested": requested,
                     "actual": actual_cost(result.data) if counted is None else counted}
-            result.extensions = {**(result.extensions or {}), "cost": cost}
+            extensions = result.extensions
+            result.extensions = {**extensions, "cost": cost} if extensions \
+                else {"cost": cost}
         errors = [finish_error(e, production=self.production) for e in result.errors or ()]
         result.errors = errors or None
         stats = current_stats()

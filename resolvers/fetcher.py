@@ -40,7 +40,7 @@ from channels.errors import ChannelError, NotFound, UpstreamError
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
 from resolvers.freshness import current as current_freshness
 from resolvers.page_cache import PageCache
-from resolvers.part_cache import CachedPart, PartCache
+from resolvers.part_cache import CachedPart, FreshPeek, PartCache
 
 log = logging.getLogger("productgraph.fetcher")
 
@@ -51,6 +51,10 @@ Key = tuple[Channel, str, Part]
 PartAnswer = object
 
 ALL_PARTS = frozenset(Part)
+#: How many (product, parts) lookups ``ProductFetcher.cached`` keeps prepared.
+_WARM_SIZE = 10_000
+#: ``cached``'s preparation of an id the adapter refuses.
+_REFUSED = object()
 #: Catalog products are keyed ``(Channel.TMALL, "spu:<product id>", Part.CATALOG)``.
 SPU_PREFIX = "spu:"
 
@@ -70,6 +74,8 @@ class ProductFetcher:
         self._batch_of: dict[asyncio.Future[PartAnswer], _Batch] = {}
         #: Background refreshes of stale entries started (each deduplicated per key).
         self.refreshes_started = 0
+        #: ``cached``'s preparations per (channel, id as asked, parts).
+        self._warm: dict[tuple[Channel, str, frozenset[Part]], _Warm | object] = {}
         #: Search pages, over the same cache backend (``None``: not cached).
         self.pages: PageCache | None = PageCache(cache) if cache is not None else None
 
@@ -157,19 +163,65 @@ class ProductFetcher:
                parts: frozenset[Part]) -> ProductRecord | None:
         """The record of ``parts`` from fresh in-process cache entries alone, without
         awaiting: no batch, no loop turn. ``None`` when any part needs ``fetch`` (missing,
-        stale, "not found", a Redis cache, an id the adapter refuses)."""
-        if self.cache is None:
+        stale, "not found", a Redis cache, an id the adapter refuses).
+
+        What the lookup needs besides the entries (the canonical id, the cache keys, the
+        record's fields) is prepared once per product and parts (``_Warm``), and while the
+        entries stay the same the record built from them is answered again: it is frozen,
+        and only a new entry (a refresh) changes what it would hold."""
+        cache = self.cache
+        if cache is None:
             return None
+        memo = (channel, source_id, parts)
+        warm = self._warm.get(memo)
+        if warm is None:
+            warm = self._prepare_warm(channel, source_id, parts)
+        if warm is _REFUSED:
+            return None
+        assert isinstance(warm, _Warm)
+        entries = cache.peek_prepared(warm.peek)
+        if entries is None:
+            return None
+        record = warm.record
+        if record is not None:
+            for entry, seen in zip(entries, warm.entries, strict=True):
+                if entry is not seen:
+                    break
+            else:
+                return record
+        loaded: dict[str, object] = {}
+        empty: list[Part] = []
+        for part, entry in zip(warm.parts, entries, strict=True):
+            value = entry.value
+            if isinstance(value, BaseException):  # as ``_record_of``: not a record
+                return None
+            if value is None:
+                empty.append(part)
+            else:
+                loaded[part.value] = value
+        record = ProductRecord(channel, warm.canonical, **loaded,  # type: ignore[arg-type]
+                               empty_parts=frozenset(empty))
+        warm.entries = entries
+        warm.record = record
+        return record
+
+    def _prepare_warm(self, channel: Channel, source_id: str,
+                      parts: frozenset[Part]) -> _Warm | object:
+        """``cached``'s preparation for these parts of this product (``_REFUSED``: an id
+        the adapter refuses, or no adapter), remembered (the oldest forgotten first)."""
         try:
             canonical = self.registry.adapter(channel).validate_source_id(channel, source_id)
         except ChannelError:
-            return None
-        keys: list[Key] = [(channel, canonical, p) for p in parts]
-        values = self.cache.peek_fresh(keys)
-        if values is None:
-            return None
-        answer = _record_of(channel, canonical, set(parts), dict(zip(keys, values, strict=True)))
-        return answer if isinstance(answer, ProductRecord) else None
+            warm: _Warm | object = _REFUSED
+        else:
+            ordered = sorted(parts, key=lambda p: p.value)
+            warm = _Warm(canonical, ordered, FreshPeek(
+                [(channel, canonical, part) for part in ordered]))
+        memo = self._warm
+        memo[(channel, source_id, parts)] = warm
+        if len(memo) > _WARM_SIZE:
+            del memo[next(iter(memo))]
+        return warm
 
     def _start(self, adapter: ChannelAdapter, channel: Channel,
                keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:
@@ -409,6 +461,21 @@ class ProductFetcher:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
         if self.cache is not None:
             await self.cache.aclose()
+
+
+class _Warm:
+    """``ProductFetcher.cached``'s preparation for some parts of one product: the canonical
+    id, the parts in the record's order, their prepared cache lookup, and the last record
+    built with the entries it was built from."""
+
+    __slots__ = ("canonical", "entries", "parts", "peek", "record")
+
+    def __init__(self, canonical: str, parts: list[Part], peek: FreshPeek) -> None:
+        self.canonical = canonical
+        self.parts = parts
+        self.peek = peek
+        self.entries: list[CachedPart] = []
+        self.record: ProductRecord | None = None
 
 
 class _Batch:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 
 class Freshness:
@@ -84,6 +84,16 @@ def note_uncacheable(reason: str) -> None:
     freshness = _CURRENT.get()
     if freshness is not None:
         freshness.refuse(reason)
+
+
+def begin_tracking(freshness: Freshness) -> Token[Freshness | None]:
+    """``tracking`` without a context manager, for the request path (graph/serving.py):
+    reads from now on are noted into ``freshness`` until ``end_tracking(token)``."""
+    return _CURRENT.set(freshness)
+
+
+def end_tracking(token: Token[Freshness | None]) -> None:
+    _CURRENT.reset(token)
 
 
 @contextlib.contextmanager

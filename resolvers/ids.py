@@ -44,9 +44,21 @@ def parse_id(raw: str, *, argument: str = "id") -> ParsedId:
 
 
 def parse_product_id(raw: str, *, argument: str = "id") -> tuple[Channel, str]:
+    found = _PRODUCT_IDS.get(raw)
+    if found is not None:
+        return found
     parsed = parse_id(raw, argument=argument)
     if parsed.kind != "product":
         raise InvalidId(
             f"`{argument}` must be a product id `<channel>_<sourceId>`; {raw!r} is a "
             f"{parsed.kind} id", channel=parsed.channel)
-    return parsed.channel, parsed.source_id
+    found = _PRODUCT_IDS[raw] = (parsed.channel, parsed.source_id)
+    if len(_PRODUCT_IDS) > _PRODUCT_IDS_SIZE:
+        del _PRODUCT_IDS[next(iter(_PRODUCT_IDS))]
+    return found
+
+
+#: Product ids parsed before (the argument name shows only in errors, which are not
+#: remembered): a product page asks for the same ids over and over. The oldest go first.
+_PRODUCT_IDS: dict[str, tuple[Channel, str]] = {}
+_PRODUCT_IDS_SIZE = 10_000

@@ -122,6 +122,18 @@ class Lookup:
 MISS = Lookup(None)
 
 
+class FreshPeek:
+    """Keys prepared for ``PartCache.peek_prepared``: their parts, their backend keys and
+    the counters a hit of each increments, made once per set of keys."""
+
+    __slots__ = ("hits", "names", "parts")
+
+    def __init__(self, keys: Sequence[tuple[Channel, str, Part]]) -> None:
+        self.parts = [part for _, _, part in keys]
+        self.names = [cache_key(*key) for key in keys]
+        self.hits = [CACHE_REQUESTS.labels(part.value, "hit") for part in self.parts]
+
+
 def cache_key(channel: Channel, source_id: str, part: Part) -> str:
     return f"{KEY_PREFIX}{channel.value}:{source_id}:{part.value}"
 
@@ -265,28 +277,34 @@ class PartCache:
         read without awaiting (counted as hits); ``None``, counting nothing, when any is
         missing, stale or "not found", and always with another backend: the caller then
         takes ``get_many``, which counts and classifies."""
+        entries = self.peek_prepared(FreshPeek(keys))
+        return None if entries is None else [entry.value for entry in entries]
+
+    def peek_prepared(self, peek: FreshPeek) -> list[CachedPart] | None:
+        """``peek_fresh`` of keys prepared once (``FreshPeek``: their backend keys and hit
+        counters), answering the entries themselves: a warm product asked for again and
+        again builds no key and looks up no counter (resolvers/fetcher.py)."""
         backend = self.backend
         if not isinstance(backend, LruMemoryCache):
             return None
         now = self.clock()
         ttl = self.ttl_s
-        values = []
         fresh_for = float("inf")
-        for (_, _, part), entry in zip(keys, backend.peek_many([cache_key(*k) for k in keys]),
-                                       strict=True):
+        entries = backend.peek_many(peek.names)
+        for part, entry in zip(peek.parts, entries, strict=True):
             if not isinstance(entry, CachedPart) or entry.missing is not None:
                 return None
             remaining = entry.stored_at + ttl[part] - now
             if remaining <= 0:
                 return None
-            fresh_for = min(fresh_for, remaining)
-            values.append(entry.value)
-        for _, _, part in keys:
-            self._counters[(part, "hit")].inc()
+            if remaining < fresh_for:
+                fresh_for = remaining
+        for hit in peek.hits:
+            hit.inc()
         freshness = current_freshness()
         if freshness is not None:
             freshness.note(fresh_for)
-        return values
+        return entries  # type: ignore[return-value]
 
     def _classify(self, part: Part, entry: object, now: float) -> Lookup:
         if not isinstance(entry, CachedPart):

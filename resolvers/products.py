@@ -26,7 +26,7 @@ from channels.model import (
 )
 from resolvers.errors import UserInputError, to_graphql_error
 from resolvers.ids import ParsedId, parse_id, parse_product_id
-from resolvers.selection import product_parts
+from resolvers.selection import product_parts, wanted_parts
 
 if TYPE_CHECKING:
     from strawberry.types import Info
@@ -52,7 +52,7 @@ NodeRecord = ProductRecord | ProductVariant | SellerRecord
 async def resolve_product(info: Info[Context, Any], id: str) -> ProductRecord:
     try:
         channel, source_id = parse_product_id(id, argument="id")
-        return await info.context.loader.load_parts(channel, source_id, product_parts(info))
+        return await info.context.loader.load_parts(channel, source_id, wanted_parts(info))
     except ChannelError as exc:
         raise to_graphql_error(exc, argument="id") from exc
 

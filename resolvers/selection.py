@@ -63,7 +63,7 @@ PRICE_COUPON_FIELDS = frozenset({"afterCoupon", "coupon"})
 #: so its ``id`` stays unique while the entry lives.
 _MEMO_SIZE = 2048
 _memo: OrderedDict[tuple[int, tuple[str, ...], tuple[str, ...]],
-                   tuple[object, list[SelectedField], set[Part]]] = OrderedDict()
+                   tuple[object, list[SelectedField], frozenset[Part]]] = OrderedDict()
 
 
 def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
@@ -110,10 +110,18 @@ def _selects(fields: Iterable[SelectedField], names: frozenset[str],
     return False
 
 
-def _lookup(info: Info[Any, Any], path: Sequence[str]) -> tuple[list[SelectedField], set[Part]]:
+def _response_keys(info: Info[Any, Any]) -> tuple[str, ...]:
+    """The field names of the current response path (list indexes left out)."""
+    at = info.path
+    if at.prev is None:  # a root field: the usual case, no list to build
+        return (at.key,) if isinstance(at.key, str) else ()
+    return tuple(str(k) for k in at.as_list() if isinstance(k, str))
+
+
+def _lookup(info: Info[Any, Any], path: Sequence[str]
+            ) -> tuple[list[SelectedField], frozenset[Part]]:
     operation = info.operation
-    key = (id(operation), tuple(str(k) for k in info.path.as_list() if isinstance(k, str)),
-           tuple(path))
+    key = (id(operation), _response_keys(info), path if type(path) is tuple else tuple(path))
     entry = _memo.get(key)
     if entry is not None and entry[0] is operation:
         _memo.move_to_end(key)
@@ -121,7 +129,7 @@ def _lookup(info: Info[Any, Any], path: Sequence[str]) -> tuple[list[SelectedFie
     fields = _children(_fields(info.selected_fields))
     for step in path:
         fields = _children(f for f in fields if f.name == step)
-    parts = parts_of_product_fields(fields)
+    parts = frozenset(parts_of_product_fields(fields))
     _memo[key] = (operation, fields, parts)
     if len(_memo) > _MEMO_SIZE:
         _memo.popitem(last=False)
@@ -141,3 +149,9 @@ def product_parts(info: Info[Any, Any], path: Sequence[str] = ()) -> set[Part]:
     connection.
     """
     return set(_lookup(info, path)[1])
+
+
+def wanted_parts(info: Info[Any, Any], path: Sequence[str] = ()) -> frozenset[Part]:
+    """``product_parts`` as the loaders take it (``load_parts``): the remembered frozenset
+    itself, not a copy to change."""
+    return _lookup(info, path)[1]

@@ -183,6 +183,28 @@ async def test_no_cache_executes_and_refreshes_no_store_stores_nothing() -> None
         assert len(cache) == 0
 
 
+def test_a_refreshed_entry_keeps_its_etag_only_while_its_bytes_are_the_same() -> None:
+    clock = FakeClock()
+    cache = ResponseCache(clock=clock)
+
+    def store(body: bytes, content_type: bytes = b"application/json") -> bytes:
+        entry = cache.store(b"key", body=body, status=200, content_type=content_type,
+                            started=clock(), fresh_for=60, operation="q")
+        assert entry is not None
+        assert entry.etag == b'"' + hashlib.blake2b(
+            content_type + b"\x00" + body, digest_size=16).hexdigest().encode() + b'"'
+        assert (b"etag", entry.etag) in entry.headers
+        assert (b"content-type", content_type) in entry.headers
+        return entry.etag
+
+    first = store(b'{"data":1}')
+    clock.advance(10)
+    assert store(b'{"data":1}') == first
+    assert cache.get(b"key").fresh_until == clock() + 60  # type: ignore[union-attr]
+    assert store(b'{"data":2}') != first
+    assert store(b'{"data":2}', b"application/graphql-response+json") != store(b'{"data":2}')
+
+
 async def test_a_search_answer_is_fresh_for_what_is_left_of_its_page() -> None:
     async with serve_app({"PRODUCTGRAPH_CACHE_TTL_SEARCH": "30"}) as gql:
         clock = on_one_clock(gql)

@@ -313,6 +313,31 @@ async def test_cached_answers_fresh_entries_without_awaiting_and_none_otherwise(
     assert len(adapter.calls) == 2
 
 
+async def test_cached_answers_each_refresh_and_counts_and_notes_every_lookup(
+        fetcher: ProductFetcher, adapter: FakeAdapter, clock: FakeClock) -> None:
+    """Asked again and again, ``cached`` counts a hit per part and notes the freshness
+    left every time, and answers what a refresh stored as soon as it is stored."""
+    from resolvers.freshness import Freshness, tracking
+    from resolvers.part_cache import CACHE_REQUESTS
+
+    both = frozenset({Part.CORE, Part.MEDIA})
+    await fetcher.fetch(TAOBAO, {"7": both})
+    await fetcher.drain()
+    hits = CACHE_REQUESTS.labels(Part.CORE.value, "hit")
+    counted = hits._value.get()
+    for elapsed in (1.0, 2.0, 3.0):
+        clock.advance(1.0)
+        with tracking(Freshness(3600.0)) as freshness:
+            assert title_of(fetcher.cached(TAOBAO, "7", both)) == title("7", 1)
+        assert freshness.fresh_for == pytest.approx(TTL_S - elapsed)
+    assert hits._value.get() == counted + 3
+    clock.advance(TTL_S)                       # stale: refreshed by the next fetch
+    assert fetcher.cached(TAOBAO, "7", both) is None
+    await fetcher.fetch(TAOBAO, {"7": both})
+    await fetcher.drain()
+    assert title_of(fetcher.cached(TAOBAO, "7", both)) == title("7", 2)
+
+
 async def test_without_a_cache_every_fetch_calls_and_cached_is_none(
         adapter: FakeAdapter) -> None:
     fetcher = ProductFetcher(ChannelRegistry([adapter]), cache=None)
