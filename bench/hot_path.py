@@ -190,6 +190,9 @@ class MemoryTransport(asyncio.Transport):
         pass
 
 
+#: The header that has a request executed, not answered from the response cache.
+NO_CACHE = b"Cache-Control: no-cache\r\n"
+
 #: Connections served at once through the protocol (bench/execution's 16).
 CONNECTIONS = 16
 
@@ -215,8 +218,12 @@ async def through_protocol(args: argparse.Namespace, log_file: str) -> None:
     configure_logging(log_file, True)
     app = create_app(Settings.from_env())
     async with app.router.lifespan_context(app):
-        for variant, protocol_class in (("hit, shortcut", HttpToolsProtocolWithDeadline),
-                                        ("hit, uvicorn's cycle", WithoutShortcut)):
+        for variant, protocol_class, extra in (
+                ("hit, shortcut", HttpToolsProtocolWithDeadline, b""),
+                ("hit, uvicorn's cycle", WithoutShortcut, b""),
+                # Every request executed (bench/execution's rotating detail sends it).
+                ("executed, shortcut", HttpToolsProtocolWithDeadline, NO_CACHE),
+                ("executed, uvicorn's cycle", WithoutShortcut, NO_CACHE)):
             config = uvicorn.Config(app, http=protocol_class, log_config=None,
                                     access_log=False, lifespan="off")
             config.load()
@@ -227,7 +234,7 @@ async def through_protocol(args: argparse.Namespace, log_file: str) -> None:
             for query, variables in SHAPES.values():
                 body = orjson.dumps({"query": query, "variables": variables})
                 raw = (b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
-                       b"Content-Type: application/json\r\nContent-Length: "
+                       b"Content-Type: application/json\r\n" + extra + b"Content-Length: "
                        + str(len(body)).encode() + b"\r\n\r\n" + body)
                 connections = []
                 for _ in range(CONNECTIONS):
