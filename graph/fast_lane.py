@@ -81,6 +81,8 @@ _BODY_MEMO_BYTES = 16 * 1024
 
 #: ``respond(status, headers, body)``: writes a whole response; returns the status.
 Respond = Callable[[int, list[tuple[bytes, bytes]], bytes], int]
+#: The same, awaited: what ``_serve`` answers through (ASGI messages, or the protocol's).
+AsyncRespond = Callable[[int, list[tuple[bytes, bytes]], bytes], Awaitable[int]]
 
 
 class _Slow(Exception):
@@ -156,7 +158,39 @@ class FastLane:
         except _Slow:
             await self.app(scope, _replay(read, None, receive), send)
             return
-        await self._serve(scope, receive, send, media_type, headers, prepared, lookup, hit)
+        await self._serve(scope, receive, _asgi_respond(send), media_type, headers,
+                          prepared, lookup, hit)
+
+    def executing(self, scope: Scope, body: bytes, respond: AsyncRespond,
+                  disconnected: Receive) -> Coroutine[Any, Any, None] | None:
+        """What serves a whole ``POST`` request that ``answer_now`` declined — to be run
+        in a task the HTTP protocol makes for it (graph/http_protocol.py): the request as
+        ``__call__`` serves it, answered through ``respond`` instead of ASGI messages, and
+        cancelled when ``disconnected()`` returns (the client hung up). ``None``, with
+        nothing done: a request the lane does not take, which the protocol then hands to
+        the server's normal path (and so to the full stack) as it came."""
+        if not self.enabled or scope["method"] != "POST" or scope["path"] != self.path \
+                or scope.get("root_path"):
+            return None
+        headers = RequestHeaders.of(scope["headers"])
+        taken = self._headers(headers)
+        if taken is None:
+            return None
+        media_type, length = taken
+        if len(body) != length:
+            return None
+        cache = self.view.response_cache
+        lookup = None if cache is None else HttpLookup.begin(
+            cache, "POST", headers, media_type, self.view.identify_context)
+        hit = lookup.read(body) if lookup is not None else None
+        prepared = None
+        if hit is None:
+            try:
+                prepared = self._prepare(body)
+            except _Slow:
+                return None
+        return self._serve(scope, disconnected, respond, media_type, headers, prepared,
+                           lookup, hit)
 
     def answer_now(self, scope: Scope, body: bytes, respond: Respond) -> bool:
         """Answer a whole ``POST`` request now, without suspending, when its answer is
@@ -326,7 +360,8 @@ class FastLane:
 
     # -- serving -----------------------------------------------------------------------
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, media_type: str,
+    async def _serve(self, scope: Scope, receive: Receive, respond: AsyncRespond,
+                     media_type: str,
                      headers: RequestHeaders,
                      prepared: tuple[PreparedOperation, dict[str, Any] | None, int] | None,
                      lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
@@ -343,7 +378,7 @@ class FastLane:
         try:
             extra = await self.access.admit(scope, Headers(scope=scope), stats)
             if isinstance(extra, RequestRefused):  # answered as AccessControlMiddleware does
-                status = await _send_refusal(send, extra, stats, "application/json")
+                status = await respond(*_refusal_parts(extra, stats, "application/json"))
                 return
             tail = [*extra, (b"x-request-id", stats.request_id.encode()), NOSNIFF]
             key = None
@@ -351,16 +386,16 @@ class FastLane:
                 hit, key = self._operation_hit(lookup, prepared, media_type)
             if hit is None:
                 assert prepared is not None
-                status = await self._execute(send, receive, media_type, prepared, lookup,
+                status = await self._execute(respond, receive, media_type, prepared, lookup,
                                              key, tail, stats)
                 return
             assert lookup is not None
-            status = await _replay_entry(lookup, hit, send, tail)
+            status = await _replay_entry(lookup, hit, respond, tail)
         except Exception:  # a bug: coded, logged once, never a plain-text 500
             log.exception("request %s failed", stats.request_id)
-            status = await _send_refusal(send, RequestRefused(
+            status = await respond(*_refusal_parts(RequestRefused(
                 500, "INTERNAL_SERVER_ERROR", "Internal server error"), stats, media_type,
-                lookup)
+                lookup))
         finally:
             request_observer.reset(observer)
             bound.close()
@@ -386,7 +421,7 @@ class FastLane:
         return lookup.cache.key(operation.query, operation.name, variables, media_type,
                                 lookup.context_key)
 
-    async def _execute(self, send: Send, receive: Receive, media_type: str,
+    async def _execute(self, respond: AsyncRespond, receive: Receive, media_type: str,
                        prepared: tuple[PreparedOperation, dict[str, Any] | None, int],
                        lookup: HttpLookup | None, key: bytes | None,
                        tail: list[tuple[bytes, bytes]], stats: RequestStats) -> int:
@@ -400,7 +435,7 @@ class FastLane:
                                   lookup.freshness if lookup is not None else None),
                 receive, view.request_timeout_s)
         except RequestRefused as refusal:
-            return await _send_refusal(send, refusal, stats, media_type, lookup)
+            return await respond(*_refusal_parts(refusal, stats, media_type, lookup))
         except _ClientGone:
             return CLIENT_CLOSED_REQUEST
         data, status = view.answer_data(result, media_type)
@@ -412,35 +447,38 @@ class FastLane:
                 lookup.operation = selected.name.value if selected.name else "anonymous"
             entry = lookup.finish(status, answer, media_type)
             if entry is not None:
-                return await _replay_entry(lookup, entry, send, tail)
-        await send({"type": "http.response.start", "status": status, "headers": [
+                return await _replay_entry(lookup, entry, respond, tail)
+        return await respond(status, [
             (b"content-length", str(len(answer)).encode()),
             (b"content-type", media_type.encode()),
-            *((NO_STORE,) if lookup is not None else ()), *tail]})
-        await send({"type": "http.response.body", "body": answer})
+            *((NO_STORE,) if lookup is not None else ()), *tail], answer)
+
+
+async def _replay_entry(lookup: HttpLookup, entry: CachedResponse, respond: AsyncRespond,
+                        tail: list[tuple[bytes, bytes]]) -> int:
+    """Answer with a stored answer (or its 304) and the request's own headers; the
+    status."""
+    status, stored, answer = lookup.replayed(entry)
+    return await respond(status, [*stored, *tail], answer)
+
+
+def _asgi_respond(send: Send) -> AsyncRespond:
+    """``respond`` through ASGI: the response's two messages."""
+
+    async def respond(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return status
 
-
-async def _replay_entry(lookup: HttpLookup, entry: CachedResponse, send: Send,
-                        tail: list[tuple[bytes, bytes]]) -> int:
-    """Send a stored answer (or its 304) with the request's own headers; the status."""
-    sent = 0
-
-    async def send_with_tail(message: Message) -> None:
-        nonlocal sent
-        if message["type"] == "http.response.start":
-            sent = message["status"]
-            message = {**message, "headers": [*message["headers"], *tail]}
-        await send(message)
-
-    await lookup.replay(entry, send_with_tail)
-    return sent
+    return respond
 
 
 def _refusal_parts(refusal: RequestRefused, stats: RequestStats, media_type: str,
                    lookup: HttpLookup | None = None
                    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """``_send_refusal``'s status, headers and body, for ``answer_now``."""
+    """A refusal's status, headers and body, as the full stack answers it: with the
+    request's id, and — past the response cache's lookup — never stored (``no-store``
+    unless it says otherwise)."""
     stats.error_codes.append(refusal.code)
     response = refusal_response(refusal, media_type=media_type)
     if lookup is not None:
@@ -449,25 +487,6 @@ def _refusal_parts(refusal: RequestRefused, stats: RequestStats, media_type: str
     response.headers["x-request-id"] = stats.request_id
     response.headers["x-content-type-options"] = "nosniff"
     return response.status_code, response.raw_headers, bytes(response.body)
-
-
-async def _send_refusal(send: Send, refusal: RequestRefused, stats: RequestStats,
-                        media_type: str, lookup: HttpLookup | None = None) -> int:
-    """The refusal as the full stack sends it: with the request's id, and — past the
-    response cache's lookup — never stored (``no-store`` unless it says otherwise)."""
-    stats.error_codes.append(refusal.code)
-    response = refusal_response(refusal, media_type=media_type)
-    if lookup is not None:
-        lookup.finish(refusal.status, response.body, media_type)
-        response.headers.setdefault("cache-control", "no-store")
-    response.headers["x-request-id"] = stats.request_id
-    response.headers["x-content-type-options"] = "nosniff"
-
-    async def no_receive() -> Message:  # pragma: no cover — a response never reads
-        return {"type": "http.disconnect"}
-
-    await response({"type": "http"}, no_receive, send)
-    return refusal.status
 
 
 def _replay(read: list[Message], rest: Callable[[], Awaitable[Message]] | None,

@@ -30,6 +30,7 @@ import contextvars
 import functools
 import json
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -208,7 +209,7 @@ class H11ProtocolWithDeadline(HeadDeadline, H11Protocol):  # type: ignore[misc]
 _UVICORN_ATTRIBUTES = ("app", "parser", "headers", "scope", "expect_100_continue", "cycle",
                        "flow", "transport", "server_state", "limit_concurrency",
                        "connections", "tasks", "root_path", "access_log", "pipeline",
-                       "on_response_complete", "config")
+                       "on_response_complete", "config", "loop", "logger")
 
 
 class _Shortcut:
@@ -327,6 +328,7 @@ class LaneShortcut:
     cycle: Any
     flow: Any
     transport: Any
+    logger: logging.Logger
     server_state: Any
     config: Any
     expect_100_continue: bool
@@ -346,6 +348,9 @@ class LaneShortcut:
     #: httptools reads on, uvicorn does not keep it) is dropped, as uvicorn never starts a
     #: request queued behind a response that closes.
     _closed_here = False
+    #: The request the lane executes in a task made here, while it runs (and after).
+    _lane_cycle: LaneCycle | None = None
+    loop: asyncio.AbstractEventLoop
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -398,11 +403,17 @@ class LaneShortcut:
         if not self._held:
             super().on_message_complete()  # type: ignore[misc]
             return
-        if self._closed_here or self._answered():
+        if self._closed_here or self._answered() or self._executing():
             self._held = False
             self._held_body = b""
         else:
             self._release(complete=True)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)  # type: ignore[misc]
+        cycle = self._lane_cycle
+        if cycle is not None and cycle is not self.cycle:  # a pipelined request behind it
+            cycle.hung_up()
 
     def _release(self, *, complete: bool) -> None:
         """Give the held request to uvicorn, as its callbacks would have had it."""
@@ -418,22 +429,62 @@ class LaneShortcut:
 
     # -- answering
 
+    def _may_take(self) -> bool:
+        """Whether the held, complete request may be served here: no earlier request's
+        cycle is still running (a pipelined request is queued by uvicorn), the server is
+        not shutting down, the connection is neither closing nor write-paused, and
+        ``limit_concurrency`` is not reached (uvicorn answers its 503)."""
+        cycle = self.cycle
+        limit = self.limit_concurrency
+        return not ((cycle is not None and not cycle.response_complete)
+                    or self._closing_down or self.flow.write_paused
+                    or self.transport.is_closing()
+                    or (limit is not None and (len(self.connections) >= limit
+                                               or len(self.tasks) >= limit)))
+
+    def _lane_scope(self, shortcut: _Shortcut) -> Any:
+        scope = self.scope
+        if shortcut.needs_client:
+            scope = _through_proxies(scope, shortcut.proxies)
+        return scope
+
+    def _request_context(self) -> contextvars.Context:
+        """The context the request runs in, as uvicorn's ``_start_asgi_task`` gives its
+        task one."""
+        return contextvars.Context() if getattr(self.config, "reset_contextvars", False) \
+            else contextvars.copy_context()
+
+    def _executing(self) -> bool:
+        """Whether the lane took the held, complete request to execute it, in a task made
+        here (``LaneCycle``) instead of uvicorn's request-response cycle."""
+        shortcut = self._shortcut
+        assert shortcut is not None
+        if not self._may_take():
+            return False
+        cycle = LaneCycle(self, self._held_keep_alive)
+        context = self._request_context()
+        try:
+            work = context.run(shortcut.lane.executing, self._lane_scope(shortcut),
+                               self._held_body, cycle.respond, cycle.hang_up)
+        except Exception:  # nothing done yet: uvicorn's path takes it
+            log.exception("the fast lane's shortcut failed; the request is served as usual")
+            return False
+        if work is None:
+            return False
+        self.cycle = self._lane_cycle = cycle
+        task = self.loop.create_task(cycle.run(work), context=context)
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+        return True
+
     def _answered(self) -> bool:
         """Whether the lane answered the held, complete request (written, done)."""
         shortcut = self._shortcut
         assert shortcut is not None
-        cycle = self.cycle
-        limit = self.limit_concurrency
-        if (cycle is not None and not cycle.response_complete) or self._closing_down \
-                or self.flow.write_paused or self.transport.is_closing() \
-                or (limit is not None and (len(self.connections) >= limit
-                                           or len(self.tasks) >= limit)):
+        if not self._may_take():
             return False
-        scope = self.scope
-        if shortcut.needs_client:
-            scope = _through_proxies(scope, shortcut.proxies)
-        context = contextvars.Context() if getattr(self.config, "reset_contextvars", False) \
-            else contextvars.copy_context()
+        scope = self._lane_scope(shortcut)
+        context = self._request_context()
         self._responded = False
         try:
             answered = context.run(shortcut.lane.answer_now, scope, self._held_body,
@@ -458,7 +509,14 @@ class LaneShortcut:
     def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
         """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it."""
         self._responded = True
-        keep_alive = self._held_keep_alive
+        if not self._write_response(status, headers, body, self._held_keep_alive):
+            self._closed_here = True
+        return status
+
+    def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+                        keep_alive: bool) -> bool:
+        """Write a whole response as uvicorn's ``RequestResponseCycle.send`` writes it, and
+        close the connection when it is not kept alive; whether it is."""
         content = [STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers)]
         length = None
         connection_close = False
@@ -482,7 +540,7 @@ class LaneShortcut:
             if length is not None and len(body) != length:  # a bug: as uvicorn, no answer
                 log.error("a response of %d bytes said content-length: %d", len(body), length)
                 self.transport.close()
-                return status
+                return False
             content.extend((b"\r\n", body))
         data = b"".join(content)
         transport = self.transport
@@ -491,15 +549,103 @@ class LaneShortcut:
         else:
             transport.write(data)
         if not keep_alive:
-            self._closed_here = True
             self.transport.close()
-        return status
+        return keep_alive
 
     def _head_began(self) -> None:
         """Hook: a request's head begins (``HeadDeadline`` times it)."""
 
     def _head_answered(self) -> None:
         """Hook: the request was answered here (``HeadDeadline`` stops timing its head)."""
+
+
+class LaneCycle:
+    """A request the fast lane executes, in a task the protocol makes for it: what stands
+    for uvicorn's ``RequestResponseCycle`` in ``protocol.cycle`` meanwhile, so that
+    uvicorn's own callbacks treat it as theirs — a pipelined request is queued behind it
+    (reading paused), ``shutdown`` has it close the connection once answered
+    (``keep_alive``), ``connection_lost`` marks it ``disconnected`` and sets its
+    ``message_event`` (the lane's execution is then cancelled: 499), the request-head
+    deadline does not run while it does. ``run`` is the task: it does what uvicorn's
+    ``run_asgi`` does around the app (a 500 if the lane failed before answering, the
+    connection closed if after, or if it never answered), and the response is written by
+    ``respond`` as uvicorn's ``send`` writes it, then ``on_response_complete``."""
+
+    __slots__ = ("_gone", "disconnected", "keep_alive", "protocol", "response_complete",
+                 "response_started")
+
+    def __init__(self, protocol: LaneShortcut, keep_alive: bool) -> None:
+        self.protocol = protocol
+        self.keep_alive = keep_alive
+        self.disconnected = False
+        self.response_started = False
+        self.response_complete = False
+        #: Made when the execution suspends and listens for a hang-up (``disconnected``).
+        self._gone: asyncio.Future[None] | None = None
+
+    @property
+    def message_event(self) -> LaneCycle:
+        """uvicorn's ``connection_lost`` sets its cycle's ``message_event``."""
+        return self
+
+    def set(self) -> None:
+        if self.disconnected and self._gone is not None and not self._gone.done():
+            self._gone.set_result(None)
+
+    def hung_up(self) -> None:
+        """The connection was lost while this request ran behind a pipelined one."""
+        if not self.response_complete:
+            self.disconnected = True
+            self.set()
+
+    async def hang_up(self) -> dict[str, Any]:
+        """``receive`` for the lane's disconnect listener: returns on a hang-up."""
+        if not self.disconnected:
+            if self._gone is None:
+                self._gone = asyncio.get_running_loop().create_future()
+            await self._gone
+        return {"type": "http.disconnect"}
+
+    async def respond(self, status: int, headers: list[tuple[bytes, bytes]],
+                      body: bytes) -> int:
+        if self.response_started:
+            raise RuntimeError("the fast lane answered twice")
+        self.response_started = True
+        protocol = self.protocol
+        if protocol.flow.write_paused and not self.disconnected:
+            await protocol.flow.drain()
+        if self.disconnected:
+            return status  # as uvicorn's send: nothing to write to
+        self.keep_alive = protocol._write_response(status, headers, body, self.keep_alive)
+        self.response_complete = True
+        protocol.on_response_complete()
+        return status
+
+    async def run(self, work: Coroutine[Any, Any, None]) -> None:
+        """The task: ``work`` (the lane serving the request), with what uvicorn's
+        ``run_asgi`` does around an app, logged to uvicorn's logger as it logs."""
+        logger = self.protocol.logger
+        try:
+            await work
+        except BaseException as exc:
+            logger.error("Exception in ASGI application\n", exc_info=exc)
+            if not self.response_started:
+                await self._respond_500()
+            else:
+                self.protocol.transport.close()
+        else:
+            if not self.response_started and not self.disconnected:
+                logger.error("ASGI callable returned without starting response.")
+                await self._respond_500()
+            elif not self.response_complete and not self.disconnected:  # pragma: no cover
+                logger.error("ASGI callable returned without completing response.")
+                self.protocol.transport.close()
+
+    async def _respond_500(self) -> None:
+        self.response_started = False
+        await self.respond(500, [(b"content-type", b"text/plain; charset=utf-8"),
+                                 (b"content-length", b"21"), (b"connection", b"close")],
+                           b"Internal Server Error")
 
 
 try:
