@@ -5,9 +5,10 @@ Two uvicorn servers run in the test's loop over the same settings: one with
 ``productgraph serve``'s protocol (the shortcut on), one with the same protocol and the
 shortcut off (every request through uvicorn's ``RequestResponseCycle`` and the ASGI fast
 lane). Raw HTTP/1.x goes to both — keep-alive, ``Connection: close``, HTTP/1.0,
-pipelined requests, a body split across segments, requests that must suspend, hang-ups,
-a shutdown with a request in flight, the head deadline — and the responses must be the
-same bytes, the values that differ between two servers aside (``date``, request ids,
+pipelined requests, a body split across segments, executed requests (in the task the
+protocol makes for them, ``LaneCycle``), requests that must suspend, hang-ups, a shutdown
+with a request in flight, the request timeout, the head deadline — and the responses must
+be the same bytes, the values that differ between two servers aside (``date``, request ids,
 ``max-age``, rate-limit counters).
 """
 
@@ -64,6 +65,22 @@ def shortcut_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         return answered
 
     monkeypatch.setattr(FastLane, "answer_now", recorded)
+    return said
+
+
+@pytest.fixture
+def lane_executions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the protocol's server took each request ``FastLane.executing`` was asked
+    for (executed in the protocol's own task, without uvicorn's cycle)."""
+    said: list[bool] = []
+    original = FastLane.executing
+
+    def recorded(self: FastLane, *args: Any) -> Any:
+        work = original(self, *args)
+        said.append(work is not None)
+        return work
+
+    monkeypatch.setattr(FastLane, "executing", recorded)
     return said
 
 
@@ -200,7 +217,8 @@ async def test_the_fast_lanes_requests_over_a_socket_are_uvicorns(
 
 
 async def test_keep_alive_close_http_1_0_and_pipelining_are_uvicorns(
-        caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool]) -> None:
+        caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool],
+        lane_executions: list[bool]) -> None:
     caplog.set_level(logging.INFO, logger="productgraph.access")
     other = request(body(DETAIL, {"id": OTHER_ITEM}))
     behind_close = request(body(DETAIL, {"id": ITEM}), headers={"x-request-id": "behind"})
@@ -209,6 +227,11 @@ async def test_keep_alive_close_http_1_0_and_pipelining_are_uvicorns(
     http10_keep = request(body(DETAIL, {"id": ITEM}), version="1.0",
                           headers={"connection": "keep-alive"})
     health = request(method="GET", target="/healthz")
+    executed = {"cache-control": "no-cache"}
+    miss_close = request(body(DETAIL, {"id": ITEM}), headers={**executed, "connection": "close"})
+    miss_http10 = request(body(DETAIL, {"id": ITEM}), version="1.0", headers=executed)
+    miss_http10_keep = request(body(DETAIL, {"id": ITEM}), version="1.0",
+                               headers={**executed, "connection": "keep-alive"})
     half = len(HIT) - 40
     cases: dict[str, tuple[list[bytes], int, bool]] = {
         # name: (what is sent, each in its own segment; responses; closed after)
@@ -218,6 +241,12 @@ async def test_keep_alive_close_http_1_0_and_pipelining_are_uvicorns(
         "HTTP/1.0 with keep-alive": ([http10_keep], 1, True),
         "pipelined": ([HIT + MISS + HIT + health + other], 5, False),
         "pipelined behind a close": ([close + behind_close], 1, True),
+        "executed, keep-alive, in turn": ([MISS, MISS, HIT], 3, False),
+        "executed, connection: close": ([miss_close], 1, True),
+        "executed, HTTP/1.0": ([miss_http10], 1, True),
+        "executed, HTTP/1.0 with keep-alive": ([miss_http10_keep], 1, True),
+        "executed, pipelined": ([MISS + MISS + HIT + MISS + health], 5, False),
+        "executed, pipelined behind a close": ([miss_close + behind_close], 1, True),
         "pipelined behind HTTP/1.0 with keep-alive": ([http10_keep + behind_close], 1, True),
         "pipelined, the last one closing": ([HIT + other + close], 3, True),
         "body split across segments": ([HIT[:half], HIT[half:], HIT], 2, False),
@@ -235,9 +264,9 @@ async def test_keep_alive_close_http_1_0_and_pipelining_are_uvicorns(
                     if n:
                         await asyncio.sleep(0.05)  # its own TCP segment
                     await connection.send(segment)
-                    if name == "keep-alive, three in turn":
+                    if "in turn" in name:
                         answers.append(comparable(await connection.response()))
-                if name != "keep-alive, three in turn":
+                if "in turn" not in name:
                     answers += [comparable(await connection.response()) for _ in range(count)]
                 if closes:
                     assert await connection.closed(), name
@@ -251,6 +280,7 @@ async def test_keep_alive_close_http_1_0_and_pipelining_are_uvicorns(
             if closes:
                 assert b"\r\nconnection: close\r\n" in (mine[-1] or b""), name
     assert shortcut_answers.count(True) >= 10
+    assert lane_executions.count(True) >= 6  # the executed ones not queued behind another
     # uvicorn never starts a request queued behind a response that closes: not run.
     assert not [r for r in caplog.records if '"behind"' in r.getMessage()]
 
@@ -271,8 +301,9 @@ async def test_an_idle_connection_answered_here_is_closed_after_the_keep_alive_t
     assert shortcut_answers.count(True) >= 2
 
 
-async def test_a_request_that_must_suspend_and_a_hang_up_take_uvicorns_path(
-        caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool]) -> None:
+async def test_a_request_that_must_suspend_and_a_hang_up_are_answered_as_uvicorn_does(
+        caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool],
+        lane_executions: list[bool]) -> None:
     caplog.set_level(logging.INFO, logger="productgraph.access")
     async with two_servers(latency_ms=200) as servers:
         for n, (_, port) in enumerate(servers):
@@ -297,10 +328,12 @@ async def test_a_request_that_must_suspend_and_a_hang_up_take_uvicorns_path(
     assert [(line["request_id"], line["status"]) for line in gone] == [("gone-0", 499),
                                                                       ("gone-1", 499)]
     assert shortcut_answers.count(True) == 1  # the stored answer at the end
+    # Both executed (the cold one, the one hung up on) in the protocol's own task.
+    assert lane_executions == [True, True]
 
 
 async def test_shutdown_lets_the_request_in_flight_finish_and_closes_idle_connections(
-        ) -> None:
+        lane_executions: list[bool]) -> None:
     answers: list[list[bytes | None]] = []
     async with two_servers(latency_ms=300) as servers:
         for running, port in servers:
@@ -320,6 +353,42 @@ async def test_shutdown_lets_the_request_in_flight_finish_and_closes_idle_connec
     assert answers[0] == answers[1]
     assert b" 200 " in (answers[0][1] or b"")
     assert b"\r\nconnection: close\r\n" in (answers[0][1] or b"")
+    assert lane_executions == [True, True]  # the first, cold; the one in flight
+
+
+async def test_an_execution_past_the_request_timeout_is_answered_504_as_uvicorn_does(
+        caplog: pytest.LogCaptureFixture, lane_executions: list[bool]) -> None:
+    caplog.set_level(logging.INFO, logger="productgraph.access")
+    env = {"PRODUCTGRAPH_REQUEST_TIMEOUT": "0.3"}
+    async with two_servers(env, latency_ms=1500) as servers:
+        answers = []
+        for _, port in servers:
+            connection = await Connection.open(port)
+            await connection.send(MISS)  # cold, the sandbox slower than the timeout
+            answers.append(comparable(await connection.response()))
+            await connection.send(request(b'{"query": "{ __typename }"}'))  # still serving
+            assert b" 200 " in (await connection.response() or b"")
+            connection.close()
+    assert answers[0] == answers[1]
+    assert answers[0] is not None and answers[0].startswith(b"HTTP/1.1 504 ")
+    assert b'"REQUEST_TIMEOUT"' in answers[0]
+    assert lane_executions[0] is True
+    statuses = [json.loads(r.getMessage())["status"] for r in caplog.records
+                if r.name == "productgraph.access"]
+    assert statuses.count(504) == 2
+
+
+async def test_an_executed_request_the_lane_fails_on_is_answered_500_as_uvicorn_does(
+        monkeypatch: pytest.MonkeyPatch, lane_executions: list[bool]) -> None:
+    async def broken(self: FastLane, *args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    async with two_servers() as servers:
+        monkeypatch.setattr(FastLane, "_serve", broken)
+        answers = [comparable(await exchange(port, MISS)) for _, port in servers]
+    assert answers[0] == answers[1]
+    assert answers[0] is not None and answers[0].startswith(b"HTTP/1.1 500 ")
+    assert lane_executions == [True]
 
 
 async def test_the_head_deadline_still_holds_and_spares_a_connection_answered_here(
@@ -374,9 +443,10 @@ async def test_a_rate_limit_per_client_address_reads_the_forwarded_address(
 
 async def test_over_the_concurrency_limit_both_answer_503() -> None:
     async with two_servers(limit_concurrency=1) as servers:
-        answers = [comparable(await exchange(port, HIT)) for _, port in servers]
-    assert answers[0] == answers[1]
-    assert answers[0] is not None and answers[0].startswith(b"HTTP/1.1 503 ")
+        for message in (HIT, MISS):
+            answers = [comparable(await exchange(port, message)) for _, port in servers]
+            assert answers[0] == answers[1]
+            assert answers[0] is not None and answers[0].startswith(b"HTTP/1.1 503 ")
 
 
 def protocol_for(env: dict[str, str], **config: Any) -> Any:
