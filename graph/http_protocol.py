@@ -640,6 +640,12 @@ class LaneCycle:
             elif not self.response_complete and not self.disconnected:  # pragma: no cover
                 logger.error("ASGI callable returned without completing response.")
                 self.protocol.transport.close()
+        finally:
+            # Done with the protocol: no reference cycle left to it (uvicorn's cycle
+            # drops its ``on_response`` for the same reason).
+            if self.protocol._lane_cycle is self:
+                self.protocol._lane_cycle = None
+            del self.protocol
 
     async def _respond_500(self) -> None:
         self.response_started = False

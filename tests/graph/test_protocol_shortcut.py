@@ -332,6 +332,32 @@ async def test_a_request_that_must_suspend_and_a_hang_up_are_answered_as_uvicorn
     assert lane_executions == [True, True]
 
 
+async def test_a_hang_up_with_a_request_pipelined_behind_an_execution_is_uvicorns(
+        caplog: pytest.LogCaptureFixture, lane_executions: list[bool]) -> None:
+    """With a request queued behind another, uvicorn reads no more (flow control): the
+    hang-up is seen once the execution is answered (so it is, as uvicorn answers it), and
+    the queued one, started then, is not served."""
+    caplog.set_level(logging.INFO, logger="productgraph.access")
+    async with two_servers(latency_ms=300) as servers:
+        for n, (_, port) in enumerate(servers):
+            cold = request(body(DETAIL, {"id": OTHER_ITEM}),
+                           headers={"cache-control": "no-cache", "x-request-id": f"first-{n}"})
+            behind = request(body(DETAIL, {"id": ITEM}), headers={"x-request-id": f"next-{n}"})
+            connection = await Connection.open(port)
+            await connection.send(cold + behind)
+            await asyncio.sleep(0.05)
+            connection.close()
+            await asyncio.sleep(0.8)  # both done
+    lines = [json.loads(r.getMessage()) for r in caplog.records
+             if r.name == "productgraph.access"]
+    statuses = {line["request_id"]: line["status"] for line in lines}
+    assert statuses["first-0"] == statuses["first-1"] == 200
+    # The one queued, started with the client gone: cancelled, or (when the hang-up is
+    # seen before it reads its body) never served.
+    assert statuses.get("next-0", 499) == statuses.get("next-1", 499) == 499
+    assert lane_executions == [True]  # the one behind: queued by uvicorn, not asked
+
+
 async def test_shutdown_lets_the_request_in_flight_finish_and_closes_idle_connections(
         lane_executions: list[bool]) -> None:
     answers: list[list[bytes | None]] = []
