@@ -376,7 +376,9 @@ class FastLane:
         bound = bind_stats(stats)
         observer = request_observer.set(stats.upstream_call)
         try:
-            extra = await self.access.admit(scope, Headers(scope=scope), stats)
+            # Without keys or a rate limit there is nothing to admit: no headers to wrap.
+            extra = await self.access.admit(scope, Headers(scope=scope), stats) \
+                if self.access else []
             if isinstance(extra, RequestRefused):  # answered as AccessControlMiddleware does
                 status = await respond(*_refusal_parts(extra, stats, "application/json"))
                 return

@@ -15,7 +15,8 @@ has the request deadline (504).
 
 With httptools, the protocol also answers a whole request whose answer the fast lane has
 stored without uvicorn's request-response cycle (``LaneShortcut``, below): a response-cache
-hit costs about half of its cost through the cycle.
+hit costs about half of its cost through the cycle. A whole request the lane executes runs
+in a task the protocol makes for it (``LaneCycle``), also without the cycle.
 
 ``productgraph serve`` passes ``protocol_class()`` to ``uvicorn.run(http=...)``: the
 httptools protocol when httptools is installed (as ``uvicorn[standard]`` picks), else
@@ -311,16 +312,23 @@ class LaneShortcut:
       ``connection: close`` when the request did not keep the connection alive (HTTP/1.0,
       ``Connection: close``), and then uvicorn's own ``on_response_complete`` (the request
       counted, reading resumed, the keep-alive timer armed);
+    - a whole request the lane declines to answer at once but takes (to execute: not
+      stored, ``Cache-Control: no-cache``), under the same conditions, runs in a task made
+      here with the request's context (``FastLane.executing``, ``LaneCycle``): counted in
+      ``server_state.tasks`` (graceful shutdown waits for it), standing in ``self.cycle``
+      meanwhile so that uvicorn's callbacks queue a pipelined request behind it, mark it
+      disconnected on a hang-up (the lane cancels the execution: 499) and have it answer
+      ``connection: close`` on shutdown; answered through ``_write_response`` as above;
     - anything else — the lane declines, the body is not all in this ``data_received``,
       another path or method — is handed to uvicorn exactly as it would have had it: its
       ``on_headers_complete``, ``on_body`` and ``on_message_complete`` run with what was
       held, so its cycle, task, pipelining, flow control, disconnects and graceful
       shutdown are untouched.
 
-    Nothing answered here is ever in flight across loop turns: graceful shutdown has
-    nothing of it to wait for. uvicorn's internals this relies on are checked when the
-    connection is made (``_UVICORN_ATTRIBUTES``; pyproject.toml pins uvicorn's range):
-    without them there is no shortcut."""
+    What is answered at once is never in flight across loop turns; what is executed is in
+    ``server_state.tasks``, as uvicorn's own tasks are. uvicorn's internals this relies on
+    are checked when the connection is made (``_UVICORN_ATTRIBUTES``; pyproject.toml pins
+    uvicorn's range): without them there is no shortcut."""
 
     parser: Any
     url: bytes
