@@ -597,6 +597,7 @@ class LaneCycle:
         return self
 
     def set(self) -> None:
+        """What uvicorn's ``message_event.set()`` does here: wakes the hang-up listener."""
         if self.disconnected and self._gone is not None and not self._gone.done():
             self._gone.set_result(None)
 
@@ -616,6 +617,9 @@ class LaneCycle:
 
     async def respond(self, status: int, headers: list[tuple[bytes, bytes]],
                       body: bytes) -> int:
+        """The lane's answer: written unless the client is gone; then uvicorn's
+        ``on_response_complete`` (counted, reading resumed, a queued request started or
+        the keep-alive timer armed)."""
         if self.response_started:
             raise RuntimeError("the fast lane answered twice")
         self.response_started = True
@@ -656,7 +660,7 @@ class LaneCycle:
             del self.protocol
 
     async def _respond_500(self) -> None:
-        self.response_started = False
+        """uvicorn's ``send_500_response``."""
         await self.respond(500, [(b"content-type", b"text/plain; charset=utf-8"),
                                  (b"content-length", b"21"), (b"connection", b"close")],
                            b"Internal Server Error")
