@@ -455,10 +455,21 @@ class LaneShortcut:
         self.on_response_complete()
         return True
 
-    def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
-        """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it."""
+    def _respond(self, status: int, headers: list[tuple[bytes, bytes]] | bytes,
+                 body: bytes) -> int:
+        """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it.
+        ``headers``: pairs, or a block already rendered as uvicorn renders them (names in
+        lower case, with the body's ``content-length``, no ``connection``: a stored
+        answer, graph/fast_lane.py ``_stored_now``), which needs no reading."""
         self._responded = True
         keep_alive = self._held_keep_alive
+        if type(headers) is bytes:
+            self._write(b"".join((
+                STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers),
+                headers, b"\r\n" if keep_alive else b"connection: close\r\n\r\n", body)),
+                keep_alive)
+            return status
+        assert not isinstance(headers, bytes)
         content = [STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers)]
         length = None
         connection_close = False
@@ -484,7 +495,10 @@ class LaneShortcut:
                 self.transport.close()
                 return status
             content.extend((b"\r\n", body))
-        data = b"".join(content)
+        self._write(b"".join(content), keep_alive)
+        return status
+
+    def _write(self, data: bytes, keep_alive: bool) -> None:
         transport = self.transport
         if type(transport) is CoalescedWrites:
             transport.write_whole(data)
@@ -492,8 +506,7 @@ class LaneShortcut:
             transport.write(data)
         if not keep_alive:
             self._closed_here = True
-            self.transport.close()
-        return status
+            transport.close()
 
     def _head_began(self) -> None:
         """Hook: a request's head begins (``HeadDeadline`` times it)."""
