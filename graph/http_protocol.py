@@ -515,15 +515,78 @@ class LaneShortcut:
         """Hook: the request was answered here (``HeadDeadline`` stops timing its head)."""
 
 
+class LazyKeepAlive:
+    """The mixin over uvicorn's ``HttpToolsProtocol``: its keep-alive timeout with one
+    timer per connection instead of one per response.
+
+    uvicorn arms ``timeout_keep_alive`` with a ``call_later`` when a response completes
+    and cancels it when the next request's bytes arrive: a timer made and cancelled per
+    request, a tenth of a stored answer's cost in the protocol. Here a completed response
+    records when the connection became idle and arms the timer only if none is armed; the
+    next bytes mark it busy. The timer, when it fires, closes the connection if it has been
+    idle for the whole timeout, else sleeps again for what is left of it (or ends, the
+    connection busy: the next response arms it anew) — as ``HeadDeadline`` times heads.
+    The same connections are closed at the same moments as uvicorn closes them."""
+
+    transport: Any
+    flow: Any
+    pipeline: Any
+    server_state: Any
+    loop: asyncio.AbstractEventLoop
+    timeout_keep_alive: float
+    timeout_keep_alive_task: asyncio.TimerHandle | None
+    #: When the connection became idle (its last response complete, nothing since).
+    _idle_since: float | None = None
+
+    def _unset_keepalive_if_required(self) -> None:
+        """uvicorn's cancel (bytes arrived, or the connection is lost): marked busy."""
+        self._idle_since = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)  # type: ignore[misc]
+        timer = self.timeout_keep_alive_task
+        if timer is not None:
+            timer.cancel()
+            self.timeout_keep_alive_task = None
+
+    def on_response_complete(self) -> None:
+        """uvicorn's ``on_response_complete`` (0.54), the timer armed lazily."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._idle_since = None
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)  # type: ignore[attr-defined]
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._keep_alive_timer_fired)
+
+    def _keep_alive_timer_fired(self) -> None:
+        self.timeout_keep_alive_task = None
+        since = self._idle_since
+        if since is None:
+            return
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                left, self._keep_alive_timer_fired)
+            return
+        self.timeout_keep_alive_handler()  # type: ignore[attr-defined]
+
+
 try:
     from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
     HttpToolsProtocolWithDeadline: type[asyncio.Protocol] | None = None
 else:
     class HttpToolsProtocolWithDeadline(  # type: ignore[no-redef,misc]
-            HeadDeadline, LaneShortcut, HttpToolsProtocol):
-        """uvicorn's httptools protocol with the request-head deadline and the fast
-        lane's shortcut."""
+            HeadDeadline, LaneShortcut, LazyKeepAlive, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the request-head deadline, the fast
+        lane's shortcut and one keep-alive timer per connection."""
 
 
 def protocol_class() -> type[asyncio.Protocol]:

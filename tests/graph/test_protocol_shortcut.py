@@ -271,6 +271,32 @@ async def test_an_idle_connection_answered_here_is_closed_after_the_keep_alive_t
     assert shortcut_answers.count(True) >= 2
 
 
+@pytest.mark.parametrize("protocol", [HttpToolsProtocolWithDeadline, WithoutShortcut],
+                         ids=["shortcut", "uvicorn's cycle"])
+async def test_the_keep_alive_timeout_spares_a_busy_connection_and_closes_an_idle_one(
+        protocol: type[Any]) -> None:
+    timeout = 1.0
+    async with server({}, protocol, timeout_keep_alive=timeout) as (_, port):
+        await exchange(port, HIT)  # stored
+        connection = await Connection.open(port)
+        # Request after request for more than twice the timeout: never closed under them.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 2.5 * timeout
+        answered = 0
+        while loop.time() < until:
+            await connection.send(HIT)
+            assert b" 200 " in (await connection.response() or b"")
+            answered += 1
+        # A request in flight past the timeout (its head and half its body in): not idle.
+        await connection.send(HIT[:-10])
+        await asyncio.sleep(1.5 * timeout)
+        await connection.send(HIT[-10:])
+        assert b" 200 " in (await connection.response() or b""), answered
+        # Then idle: closed by the server.
+        assert await connection.closed()
+        connection.close()
+
+
 async def test_a_request_that_must_suspend_and_a_hang_up_take_uvicorns_path(
         caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool]) -> None:
     caplog.set_level(logging.INFO, logger="productgraph.access")
