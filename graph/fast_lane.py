@@ -29,7 +29,11 @@ same bytes and headers come out (tests/graph/test_fast_lane.py compares the two)
 A stored answer can be had without awaiting anything: ``answer_now`` gives it (or its 304,
 or a refusal of admission) synchronously, for the HTTP protocol to write before uvicorn
 makes a request-response cycle and a task for the request (graph/http_protocol.py
-``LaneShortcut``); it declines, having done nothing, whatever would execute or wait.
+``LaneShortcut``); it declines, having done nothing, whatever would execute or wait. The
+common hit — no API keys or rate limit, the body's raw key stored, no ``If-None-Match`` —
+is answered in one go (``_stored_now``): what the headers decide is kept per header list
+and the response's header block per entry, so a hit in the protocol costs about half of
+what the general path's does (bench/hot_path.py, "through the HTTP protocol").
 
 Execution is started eagerly: a warm operation (every part fresh in the process's cache)
 completes without suspending, so no task is created and nothing can hang up on it. Only
@@ -268,7 +272,8 @@ class FastLane:
         """What ``shape``'s headers decide for ``_stored_now`` (kept, up to
         ``_VERDICTS`` header lists): ``None`` when anything in them asks for more than
         the lookup of a stored answer by its body (the lane or the response cache
-        declining them, ``no-cache``/``no-store``, ``If-None-Match``)."""
+        declining them, ``no-cache``/``no-store``, ``If-None-Match``). Depends on nothing
+        but the headers and the lane's settings; ``tracing_active`` is asked per request."""
         headers = RequestHeaders.of(shape)
         taken = self._headers(headers)
         cache_control, pragma = headers.cache_control, headers.pragma
@@ -281,8 +286,10 @@ class FastLane:
             verdict = (taken[0], taken[1],
                        self.view.identify_context(headers.authorization, headers.x_api_key),
                        valid_request_id(headers.x_request_id))
-        if len(self._verdicts) < _VERDICTS:
-            self._verdicts[shape] = verdict
+        verdicts = self._verdicts
+        if len(verdicts) >= _VERDICTS:
+            del verdicts[next(iter(verdicts))]  # the oldest
+        verdicts[shape] = verdict
         return verdict
 
     def _serve_now(self, scope: Scope, respond: Respond, media_type: str,

@@ -308,8 +308,8 @@ class LaneShortcut:
       or waits). The response is written as uvicorn writes it: its status line,
       ``server_state.default_headers`` (``date``, ``server``), the lane's headers,
       ``connection: close`` when the request did not keep the connection alive (HTTP/1.0,
-      ``Connection: close``), and then uvicorn's own ``on_response_complete`` (the request
-      counted, reading resumed, the keep-alive timer armed);
+      ``Connection: close``), and then uvicorn's ``on_response_complete`` (the request
+      counted, reading resumed, the keep-alive timeout started: ``LazyKeepAlive``);
     - anything else — the lane declines, the body is not all in this ``data_received``,
       another path or method — is handed to uvicorn exactly as it would have had it: its
       ``on_headers_complete``, ``on_body`` and ``on_message_complete`` run with what was
