@@ -310,8 +310,8 @@ class LaneShortcut:
       or waits). The response is written as uvicorn writes it: its status line,
       ``server_state.default_headers`` (``date``, ``server``), the lane's headers,
       ``connection: close`` when the request did not keep the connection alive (HTTP/1.0,
-      ``Connection: close``), and then uvicorn's own ``on_response_complete`` (the request
-      counted, reading resumed, the keep-alive timer armed);
+      ``Connection: close``), and then uvicorn's ``on_response_complete`` (the request
+      counted, reading resumed, the keep-alive timeout started: ``LazyKeepAlive``);
     - a whole request the lane declines to answer at once but takes (to execute: not
       stored, ``Cache-Control: no-cache``), under the same conditions, runs in a task made
       here with the request's context (``FastLane.executing``, ``LaneCycle``): counted in
@@ -514,17 +514,31 @@ class LaneShortcut:
         self.on_response_complete()
         return True
 
-    def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
-        """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it."""
+    def _respond(self, status: int, headers: list[tuple[bytes, bytes]] | bytes,
+                 body: bytes) -> int:
+        """Write the response as uvicorn's ``RequestResponseCycle.send`` writes it.
+        ``headers``: pairs, or a block already rendered as uvicorn renders them (names in
+        lower case, with the body's ``content-length``, no ``connection``: a stored
+        answer, graph/fast_lane.py ``_stored_now``), which needs no reading."""
         self._responded = True
-        if not self._write_response(status, headers, body, self._held_keep_alive):
+        keep_alive = self._held_keep_alive
+        if type(headers) is bytes:
+            self._write(b"".join((
+                STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers),
+                headers, b"\r\n" if keep_alive else b"connection: close\r\n\r\n", body)),
+                keep_alive)
+        else:
+            assert not isinstance(headers, bytes)
+            keep_alive = self._write_response(status, headers, body, keep_alive)
+        if not keep_alive:
             self._closed_here = True
         return status
 
     def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                         keep_alive: bool) -> bool:
-        """Write a whole response as uvicorn's ``RequestResponseCycle.send`` writes it, and
-        close the connection when it is not kept alive; whether it is."""
+        """Write a whole response with pairs of headers as uvicorn's
+        ``RequestResponseCycle.send`` writes it, and close the connection when it is not
+        kept alive; whether it is."""
         content = [STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers)]
         length = None
         connection_close = False
@@ -550,21 +564,86 @@ class LaneShortcut:
                 self.transport.close()
                 return False
             content.extend((b"\r\n", body))
-        data = b"".join(content)
+        self._write(b"".join(content), keep_alive)
+        return keep_alive
+
+    def _write(self, data: bytes, keep_alive: bool) -> None:
         transport = self.transport
         if type(transport) is CoalescedWrites:
             transport.write_whole(data)
         else:
             transport.write(data)
         if not keep_alive:
-            self.transport.close()
-        return keep_alive
+            transport.close()
 
     def _head_began(self) -> None:
         """Hook: a request's head begins (``HeadDeadline`` times it)."""
 
     def _head_answered(self) -> None:
         """Hook: the request was answered here (``HeadDeadline`` stops timing its head)."""
+
+
+class LazyKeepAlive:
+    """The mixin over uvicorn's ``HttpToolsProtocol``: its keep-alive timeout with one
+    timer per connection instead of one per response.
+
+    uvicorn arms ``timeout_keep_alive`` with a ``call_later`` when a response completes
+    and cancels it when the next request's bytes arrive: a timer made and cancelled per
+    request, a tenth of a stored answer's cost in the protocol. Here a completed response
+    records when the connection became idle and arms the timer only if none is armed; the
+    next bytes mark it busy. The timer, when it fires, closes the connection if it has been
+    idle for the whole timeout, else sleeps again for what is left of it (or ends, the
+    connection busy: the next response arms it anew) — as ``HeadDeadline`` times heads.
+    The same connections are closed at the same moments as uvicorn closes them."""
+
+    transport: Any
+    flow: Any
+    pipeline: Any
+    server_state: Any
+    loop: asyncio.AbstractEventLoop
+    timeout_keep_alive: float
+    timeout_keep_alive_task: asyncio.TimerHandle | None
+    #: When the connection became idle (its last response complete, nothing since).
+    _idle_since: float | None = None
+
+    def _unset_keepalive_if_required(self) -> None:
+        """uvicorn's cancel (bytes arrived, or the connection is lost): marked busy."""
+        self._idle_since = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)  # type: ignore[misc]
+        timer = self.timeout_keep_alive_task
+        if timer is not None:
+            timer.cancel()
+            self.timeout_keep_alive_task = None
+
+    def on_response_complete(self) -> None:
+        """uvicorn's ``on_response_complete`` (0.54), the timer armed lazily."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._idle_since = None
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)  # type: ignore[attr-defined]
+            return
+        self._idle_since = self.loop.time()
+        if self.timeout_keep_alive_task is None:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self._keep_alive_timer_fired)
+
+    def _keep_alive_timer_fired(self) -> None:
+        self.timeout_keep_alive_task = None
+        since = self._idle_since
+        if since is None:
+            return
+        left = since + self.timeout_keep_alive - self.loop.time()
+        if left > 0:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                left, self._keep_alive_timer_fired)
+            return
+        self.timeout_keep_alive_handler()  # type: ignore[attr-defined]
 
 
 class LaneCycle:
@@ -672,9 +751,9 @@ except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
     HttpToolsProtocolWithDeadline: type[asyncio.Protocol] | None = None
 else:
     class HttpToolsProtocolWithDeadline(  # type: ignore[no-redef,misc]
-            HeadDeadline, LaneShortcut, HttpToolsProtocol):
-        """uvicorn's httptools protocol with the request-head deadline and the fast
-        lane's shortcut."""
+            HeadDeadline, LaneShortcut, LazyKeepAlive, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the request-head deadline, the fast
+        lane's shortcut and one keep-alive timer per connection."""
 
 
 def protocol_class() -> type[asyncio.Protocol]:

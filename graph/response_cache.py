@@ -104,6 +104,9 @@ class CachedResponse:
     raws: list[RawKey] = field(default_factory=list)
     #: The ``content-length`` header of a replay with the body, made once.
     content_length: tuple[bytes, bytes] = (b"content-length", b"0")
+    #: A replay's header block around its ``max-age`` value, rendered once by the
+    #: protocol's shortcut (graph/fast_lane.py ``FastLane._stored_now``).
+    wire: tuple[bytes, bytes] | None = None
 
     def __post_init__(self) -> None:
         self.content_length = (b"content-length", str(len(self.body)).encode())
@@ -245,6 +248,13 @@ class ResponseCache:
         if if_none_match is not None and etag_matches(if_none_match, entry.etag):
             return 304, [(b"etag", entry.etag), cache_control, (b"vary", b"Accept")], b""
         return entry.status, [*entry.headers, cache_control, entry.content_length], entry.body
+
+    def wire(self, entry: CachedResponse) -> tuple[bytes, bytes]:
+        """``answer``'s headers for ``entry`` with its body, rendered as HTTP/1.1 header
+        lines around the ``max-age`` value: the same headers in the same order."""
+        head = b"".join(b"%s: %s\r\n" % pair for pair in entry.headers)
+        return (head + b"cache-control: " + self._scope,
+                b"\r\n%s: %s\r\n" % entry.content_length)
 
     def count(self, result: str) -> None:
         """Count one request's outcome: hit, miss, bypass, not_modified, uncacheable."""

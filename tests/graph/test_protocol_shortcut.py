@@ -301,6 +301,91 @@ async def test_an_idle_connection_answered_here_is_closed_after_the_keep_alive_t
     assert shortcut_answers.count(True) >= 2
 
 
+@pytest.mark.parametrize(("headers", "version"), [
+    ({"x-request-id": "given-1"}, "1.1"),
+    ({}, "1.1"),
+    ({"x-request-id": "not a valid id"}, "1.1"),
+    ({"x-request-id": "given-2", "connection": "close"}, "1.1"),
+    ({"x-request-id": "given-3"}, "1.0"),
+    ({"x-request-id": "given-4", "accept": "application/graphql-response+json"}, "1.1"),
+], ids=["given id", "no id", "invalid id", "connection close", "HTTP/1.0", "accept"])
+async def test_a_hit_answered_in_one_go_is_the_general_paths_hit(
+        headers: dict[str, str], version: str, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FastLane._stored_now`` against ``answer_now``'s general path: the same bytes
+    (but ``date`` and ``max-age``), access-log line (but its duration) and count."""
+    from prometheus_client import REGISTRY
+
+    def hits() -> float:
+        return REGISTRY.get_sample_value("productgraph_response_cache_requests_total",
+                                         {"result": "hit"}) or 0.0
+
+    caplog.set_level(logging.INFO, logger="productgraph.access")
+    message = request(body(DETAIL, {"id": ITEM}), headers=headers, version=version)
+    stored_now = FastLane._stored_now
+    taken: list[bool] = []
+
+    def recorded(self: FastLane, *args: Any) -> bool:
+        answered = stored_now(self, *args)
+        taken.append(answered)
+        return answered
+
+    async with server({}, HttpToolsProtocolWithDeadline) as (_, port):
+        await exchange(port, message)  # stored
+        answers, lines, counted = [], [], []
+        for one_go in (True, False):
+            monkeypatch.setattr(FastLane, "_stored_now", recorded if one_go
+                                else lambda *args: False)
+            caplog.clear()
+            before = hits()
+            connection = await Connection.open(port)
+            await connection.send(message)
+            answers.append(_VARYING.sub(rb"\1: <v>", _MAX_AGE.sub(
+                b"max-age=<s>", await connection.response() or b"")))
+            if "close" in headers.values() or version == "1.0":
+                assert await connection.closed()
+            connection.close()
+            counted.append(hits() - before)
+            [line] = [json.loads(r.getMessage()) for r in caplog.records
+                      if r.name == "productgraph.access"]
+            assert line.pop("duration_ms") >= 0
+            lines.append(line)
+    assert taken == [True]
+    if "x-request-id" not in headers or " " in headers["x-request-id"]:  # fresh ids
+        assert lines[0].pop("request_id") != lines[1].pop("request_id")
+        answers = [_ID.sub(b"<id>", answer) for answer in answers]
+    assert answers[0] == answers[1]
+    assert answers[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert lines[0] == lines[1]
+    assert counted == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("protocol", [HttpToolsProtocolWithDeadline, WithoutShortcut],
+                         ids=["shortcut", "uvicorn's cycle"])
+async def test_the_keep_alive_timeout_spares_a_busy_connection_and_closes_an_idle_one(
+        protocol: type[Any]) -> None:
+    timeout = 1.0
+    async with server({}, protocol, timeout_keep_alive=timeout) as (_, port):
+        await exchange(port, HIT)  # stored
+        connection = await Connection.open(port)
+        # Request after request for more than twice the timeout: never closed under them.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 2.5 * timeout
+        answered = 0
+        while loop.time() < until:
+            await connection.send(HIT)
+            assert b" 200 " in (await connection.response() or b"")
+            answered += 1
+        # A request in flight past the timeout (its head and half its body in): not idle.
+        await connection.send(HIT[:-10])
+        await asyncio.sleep(1.5 * timeout)
+        await connection.send(HIT[-10:])
+        assert b" 200 " in (await connection.response() or b""), answered
+        # Then idle: closed by the server.
+        assert await connection.closed()
+        connection.close()
+
+
 async def test_a_request_that_must_suspend_and_a_hang_up_are_answered_as_uvicorn_does(
         caplog: pytest.LogCaptureFixture, shortcut_answers: list[bool],
         lane_executions: list[bool]) -> None:
