@@ -342,7 +342,7 @@ class PlanBuilder:
         nodes = to_nodes(details)
         with_args = bool(field_def.args or node.arguments)
         constant_args = with_args and first.fragment_variable_values is None \
-            and not any(_has_variable(argument.value) for argument in node.arguments or ())
+            and not any(has_variable(argument.value) for argument in node.arguments or ())
         kept: list[dict[str, Any]] = []
 
         def arguments(executor: Any) -> dict[str, Any]:
@@ -383,12 +383,12 @@ class PlanBuilder:
         return call
 
 
-def _has_variable(value: Any) -> bool:
+def has_variable(value: Any) -> bool:
     """Whether an argument's literal holds a variable anywhere (lists, objects)."""
     if isinstance(value, VariableNode):
         return True
     if isinstance(value, ListValueNode):
-        return any(_has_variable(item) for item in value.values)
+        return any(has_variable(item) for item in value.values)
     if isinstance(value, ObjectValueNode):
-        return any(_has_variable(item.value) for item in value.fields)
+        return any(has_variable(item.value) for item in value.fields)
     return False

@@ -52,8 +52,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     Undefined,
     VariableNode,
@@ -80,6 +78,7 @@ from graphql.type import (
 )
 from strawberry.execution import optimized_is_awaitable
 
+from graph.compiled_plan import has_variable
 from graph.limits import actual_cost
 
 if TYPE_CHECKING:
@@ -199,16 +198,6 @@ class VariablesPlan:
                                    max_errors=MAX_COERCION_ERRORS, hide_suggestions=False)
 
 
-def _has_variable(value: Any) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(_has_variable(item) for item in value.values)
-    if isinstance(value, ObjectValueNode):
-        return any(_has_variable(field.value) for field in value.fields)
-    return False
-
-
 class ArgumentsPlan:
     """The root field's arguments as ``get_argument_values`` gives them: a variable's
     coerced value, a literal's value coerced once; anything else by calling it."""
@@ -229,7 +218,7 @@ class ArgumentsPlan:
             if argument is not None and isinstance(argument.value, VariableNode):
                 self.steps.append((out, None, argument.value.name.value))
                 continue
-            if argument is not None and _has_variable(argument.value):
+            if argument is not None and has_variable(argument.value):
                 self.steps = None
                 break
             constant: dict[str, Any] = {}

@@ -195,14 +195,12 @@ class FastLane:
         cancelled when ``disconnected()`` returns (the client hung up). ``None``, with
         nothing done: a request the lane does not take, which the protocol then hands to
         the server's normal path (and so to the full stack) as it came."""
-        if not self.enabled or scope["method"] != "POST" or scope["path"] != self.path \
-                or scope.get("root_path"):
+        if not self.enabled:
             return None
-        headers = RequestHeaders.of(scope["headers"])
-        taken = self._headers(headers)
-        if taken is None:
+        read = self._whole_post(scope)
+        if read is None:
             return None
-        media_type, length = taken
+        headers, (media_type, length) = read
         if len(body) != length:
             return None
         cache = self.view.response_cache
@@ -231,11 +229,10 @@ class FastLane:
             return False
         if not self.access and self._stored_now(scope, body, respond):
             return True
-        headers = RequestHeaders.of(scope["headers"])
-        taken = self._headers(headers)
-        if taken is None:
+        read = self._whole_post(scope)
+        if read is None:
             return False
-        media_type, length = taken
+        headers, (media_type, length) = read
         cache = self.view.response_cache
         cache_control, pragma = headers.cache_control, headers.pragma
         if cache is None or len(body) != length or (cache_control is not None and (
@@ -376,6 +373,15 @@ class FastLane:
         raise RuntimeError("admission waited, although it is synchronous")
 
     # -- what the lane takes -----------------------------------------------------------
+
+    def _whole_post(self, scope: Scope) -> tuple[RequestHeaders, tuple[str, int]] | None:
+        """The headers of a ``POST`` to the lane's path and their ``_headers`` verdict,
+        when the lane may take it (``answer_now``, ``executing``)."""
+        if scope["method"] != "POST" or scope["path"] != self.path or scope.get("root_path"):
+            return None
+        headers = RequestHeaders.of(scope["headers"])
+        taken = self._headers(headers)
+        return None if taken is None else (headers, taken)
 
     def _headers(self, headers: RequestHeaders) -> tuple[str, int] | None:
         """The negotiated media type and the body's length, when the headers allow the
