@@ -255,24 +255,8 @@ class Generator:
         items = self.new_function()
         item_answer = self.value(items, 1, False, item_type, "v", "p", parent, field_name,
                                  details)
-        per_item = 0
-        if items.dynamic:  # e.g. nullable items, or lists inside: each item counts itself
-            items.lines.insert(0, "    n = 0")
-            items.emit(1, f"_k[0] += {items.static} + n")
-        else:
-            per_item = items.static
-        items.emit(1, f"return {item_answer}")
-        if items.uses_path:
-            function.uses_path = True
-            index = function.temp("i")
-            function.emit(indent, f"{answer} = [{items.name}({entry}, ({path}, {index}, "
-                                  f"None)) for {index}, {entry} in _enumerate({var})]")
-        else:
-            function.emit(indent, f"{answer} = [{items.name}({entry}, None) "
-                                  f"for {entry} in {var}]")
-        if per_item:
-            function.count(indent, True, f"{per_item} * _len({answer})")
-        return answer
+        return self.map_items(function, indent, items, item_answer, entry, entry, var,
+                              answer, path)
 
     def object_of(self, function: _Function, indent: int, conditional: bool,
                   type_: GraphQLObjectType, var: str, path: str,
@@ -484,25 +468,34 @@ class Generator:
                                        _Records(declared, dict(zip(declared.parts, params,
                                                                    strict=True)), None),
                                        "p", self.builder.subfields(item_type, details))
+        entry = function.temp("e")
+        arguments = [_fill(read.parts[part], {**records.names, "item": entry})
+                     for part in declared.parts]
+        return self.map_items(function, indent, items, built, ", ".join(arguments), entry,
+                              sequence, function.temp("r"), path)
+
+    @staticmethod
+    def map_items(function: _Function, indent: int, items: _Function, item_answer: str,
+                  arguments: str, entry: str, sequence: str, answer: str, path: str) -> str:
+        """End ``items`` (one list item's completer: it returns ``item_answer`` and counts
+        its cost — itself when the cost varies per item, else once for the whole list)
+        and emit, in ``function``, ``answer`` as ``items`` called over ``sequence``
+        (``arguments``: its arguments, over ``entry``), with each item's path when
+        ``items`` uses one."""
         per_item = 0
-        if items.dynamic:
+        if items.dynamic:  # e.g. nullable items, or lists inside: each item counts itself
             items.lines.insert(0, "    n = 0")
             items.emit(1, f"_k[0] += {items.static} + n")
         else:
             per_item = items.static
-        items.emit(1, f"return {built}")
-        entry = function.temp("e")
-        arguments = [_fill(read.parts[part], {**records.names, "item": entry})
-                     for part in declared.parts]
-        answer = function.temp("r")
+        items.emit(1, f"return {item_answer}")
         if items.uses_path:
             function.uses_path = True
             index = function.temp("i")
-            function.emit(indent, f"{answer} = [{items.name}({', '.join(arguments)}, "
-                                  f"({path}, {index}, None)) for {index}, {entry} in "
-                                  f"_enumerate({sequence})]")
+            function.emit(indent, f"{answer} = [{items.name}({arguments}, ({path}, {index}, "
+                                  f"None)) for {index}, {entry} in _enumerate({sequence})]")
         else:
-            function.emit(indent, f"{answer} = [{items.name}({', '.join(arguments)}, None) "
+            function.emit(indent, f"{answer} = [{items.name}({arguments}, None) "
                                   f"for {entry} in {sequence}]")
         if per_item:
             function.count(indent, True, f"{per_item} * _len({answer})")

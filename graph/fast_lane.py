@@ -138,8 +138,7 @@ class FastLane:
         self._bodies: dict[bytes, tuple[PreparedOperation, dict[str, Any] | None, int]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.enabled or scope["type"] != "http" or scope["method"] != "POST" \
-                or scope["path"] != self.path or scope.get("root_path"):
+        if not self.enabled or scope["type"] != "http" or not self._lane_post(scope):
             await self.app(scope, receive, send)
             return
         headers = RequestHeaders.of(scope["headers"])
@@ -195,9 +194,9 @@ class FastLane:
         cancelled when ``disconnected()`` returns (the client hung up). ``None``, with
         nothing done: a request the lane does not take, which the protocol then hands to
         the server's normal path (and so to the full stack) as it came."""
-        if not self.enabled:
+        if not self.enabled or not self._lane_post(scope):
             return None
-        read = self._whole_post(scope)
+        read = self._lane_headers(scope)
         if read is None:
             return None
         headers, (media_type, length) = read
@@ -224,12 +223,11 @@ class FastLane:
         ``__call__`` would have. ``False``, with nothing done (no id, no count, no log):
         anything else, which the protocol then hands to the server's normal path (and so
         to ``__call__``) as it came."""
-        if not self.synchronous or scope["method"] != "POST" or scope["path"] != self.path \
-                or scope.get("root_path"):
+        if not self.synchronous or not self._lane_post(scope):
             return False
         if not self.access and self._stored_now(scope, body, respond):
             return True
-        read = self._whole_post(scope)
+        read = self._lane_headers(scope)
         if read is None:
             return False
         headers, (media_type, length) = read
@@ -374,11 +372,14 @@ class FastLane:
 
     # -- what the lane takes -----------------------------------------------------------
 
-    def _whole_post(self, scope: Scope) -> tuple[RequestHeaders, tuple[str, int]] | None:
-        """The headers of a ``POST`` to the lane's path and their ``_headers`` verdict,
-        when the lane may take it (``answer_now``, ``executing``)."""
-        if scope["method"] != "POST" or scope["path"] != self.path or scope.get("root_path"):
-            return None
+    def _lane_post(self, scope: Scope) -> bool:
+        """Whether the HTTP request is a ``POST`` to the lane's path."""
+        return scope["method"] == "POST" and scope["path"] == self.path \
+            and not scope.get("root_path")
+
+    def _lane_headers(self, scope: Scope) -> tuple[RequestHeaders, tuple[str, int]] | None:
+        """The request's headers and their ``_headers`` verdict, when they allow the
+        lane."""
         headers = RequestHeaders.of(scope["headers"])
         taken = self._headers(headers)
         return None if taken is None else (headers, taken)
