@@ -31,31 +31,33 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
-GRAPHQL_REQUESTS = Counter(
+from channels.loop_metrics import LoopCounter, LoopHistogram
+
+GRAPHQL_REQUESTS = LoopCounter(
     "productgraph_graphql_requests",
     "GraphQL operations by outcome: ok, partial (data with errors), error (no data).",
     ["outcome"],
 )
-RESPONSE_CACHE_REQUESTS = Counter(
+RESPONSE_CACHE_REQUESTS = LoopCounter(
     "productgraph_response_cache_requests",
     "Requests by what the response cache did: hit, not_modified (304), miss (executed and "
     "stored), bypass (the request said no-cache/no-store), uncacheable (executed, not "
     "storable).",
     ["result"],
 )
-GRAPHQL_LATENCY = Histogram(
+GRAPHQL_LATENCY = LoopHistogram(
     "productgraph_graphql_latency_seconds",
     "Time to answer one GraphQL operation.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 
 
-#: The outcome counters, looked up once (``labels`` takes a lock per call).
+#: The outcome counters, looked up once.
 _OUTCOMES = {outcome: GRAPHQL_REQUESTS.labels(outcome) for outcome in ("ok", "partial",
                                                                       "error")}
 

@@ -34,9 +34,9 @@ from urllib.parse import unquote, urlsplit
 
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.serializers import PickleSerializer
-from prometheus_client import Counter
 from redis.exceptions import RedisError
 
+from channels.loop_metrics import LoopCounter
 from channels.model import Channel, Part
 from resolvers.freshness import current as current_freshness
 
@@ -89,7 +89,7 @@ class CacheSettings:
         return "memory"
 
 
-CACHE_REQUESTS = Counter(
+CACHE_REQUESTS = LoopCounter(
     "productgraph_cache_requests",
     "Part cache lookups by result: hit, stale (served while refreshing or while the "
     "upstream fails), miss, bypass (the cache backend failed or was too slow).",

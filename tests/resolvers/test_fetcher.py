@@ -324,13 +324,13 @@ async def test_cached_answers_each_refresh_and_counts_and_notes_every_lookup(
     await fetcher.fetch(TAOBAO, {"7": both})
     await fetcher.drain()
     hits = CACHE_REQUESTS.labels(Part.CORE.value, "hit")
-    counted = hits._value.get()
+    counted = hits.value
     for elapsed in (1.0, 2.0, 3.0):
         clock.advance(1.0)
         with tracking(Freshness(3600.0)) as freshness:
             assert title_of(fetcher.cached(TAOBAO, "7", both)) == title("7", 1)
         assert freshness.fresh_for == pytest.approx(TTL_S - elapsed)
-    assert hits._value.get() == counted + 3
+    assert hits.value == counted + 3
     clock.advance(TTL_S)                       # stale: refreshed by the next fetch
     assert fetcher.cached(TAOBAO, "7", both) is None
     await fetcher.fetch(TAOBAO, {"7": both})
