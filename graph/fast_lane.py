@@ -50,7 +50,7 @@ import logging
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from starlette.datastructures import Headers
@@ -91,6 +91,9 @@ NO_STORE = (b"cache-control", b"no-store")
 _BODIES = 1024
 _BODY_MEMO_BYTES = 16 * 1024
 _VERDICTS = 256
+_HEADER_LISTS = 256
+#: Response cache keys kept per operation (one per media type and API key asking).
+_KEYS_PER_OPERATION = 8
 _NOSNIFF_LINE = b"%s: %s\r\n" % NOSNIFF
 #: A body starting with one of these may be a batch (``HttpLookup.read`` strips
 #: whitespace first): never answered by ``_stored_now``.
@@ -107,6 +110,18 @@ _Verdict = tuple[str, int, bytes, "str | None"]
 #: What ``_serve`` answers through (ASGI messages, or the protocol's ``LaneCycle``):
 #: ``respond`` awaited, with pairs of headers.
 AsyncRespond = Callable[[int, list[tuple[bytes, bytes]], bytes], Awaitable[int]]
+
+
+class _LaneOperation(NamedTuple):
+    """What ``_prepare`` made of a body: the operation, its variables (only read) and
+    requested cost, and the response cache's keys of it by media type and context key
+    (``_operation_key``), made once: a SHA-256 of the query and the variables' canonical
+    JSON were 2 µs of an executed request."""
+
+    operation: PreparedOperation
+    variables: dict[str, Any] | None
+    cost: int
+    keys: dict[tuple[str, bytes], bytes]
 
 
 class _Slow(Exception):
@@ -134,19 +149,22 @@ class FastLane:
         self._accept: dict[bytes | None, str | None] = {}
         #: a request's headers (a tuple of the scope's) → ``_verdict`` of them.
         self._verdicts: dict[tuple[tuple[bytes, bytes], ...], _Verdict | None] = {}
+        #: a request's headers → them read, and what they decide for the lane whatever
+        #: the moment (``_lane_headers``).
+        self._header_lists: dict[tuple[tuple[bytes, bytes], ...],
+                                 tuple[RequestHeaders, tuple[str, int] | None]] = {}
         #: request body → what ``_prepare`` made of it (its variables are only read).
-        self._bodies: dict[bytes, tuple[PreparedOperation, dict[str, Any] | None, int]] = {}
+        self._bodies: dict[bytes, _LaneOperation] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.enabled or scope["type"] != "http" or not self._lane_post(scope):
             await self.app(scope, receive, send)
             return
-        headers = RequestHeaders.of(scope["headers"])
-        taken = self._headers(headers)
-        if taken is None:
+        lane = self._lane_headers(scope)
+        if lane is None:
             await self.app(scope, receive, send)
             return
-        media_type, length = taken
+        headers, (media_type, length) = lane
         read: list[Message] = []
         parts: list[bytes] = []
         while True:
@@ -379,14 +397,33 @@ class FastLane:
 
     def _lane_headers(self, scope: Scope) -> tuple[RequestHeaders, tuple[str, int]] | None:
         """The request's headers and their ``_headers`` verdict, when they allow the
-        lane."""
-        headers = RequestHeaders.of(scope["headers"])
-        taken = self._headers(headers)
-        return None if taken is None else (headers, taken)
+        lane. Kept per header list (``_HEADER_LISTS`` of them: a client repeats its
+        headers byte for byte, and reading them twice — ``answer_now``, then ``executing``
+        — was 2 µs of an executed request); ``RequestHeaders`` is only ever read."""
+        raw = scope["headers"]
+        try:
+            shape = tuple(raw)
+            headers, taken = self._header_lists[shape]
+        except TypeError:  # pairs as lists (another ASGI server): read, not kept
+            headers = RequestHeaders.of(raw)
+            taken = self._lasting(headers)
+        except KeyError:
+            headers = RequestHeaders.of(shape)
+            taken = self._lasting(headers)
+            kept = self._header_lists
+            if len(kept) >= _HEADER_LISTS:
+                del kept[next(iter(kept))]  # the oldest
+            kept[shape] = (headers, taken)
+        return None if taken is None or tracing_active() else (headers, taken)
 
     def _headers(self, headers: RequestHeaders) -> tuple[str, int] | None:
         """The negotiated media type and the body's length, when the headers allow the
         lane."""
+        return None if tracing_active() else self._lasting(headers)
+
+    def _lasting(self, headers: RequestHeaders) -> tuple[str, int] | None:
+        """``_headers`` but for the tracer, which may be configured at any moment: what
+        the headers and the lane's settings decide."""
         if (headers.origin is not None and self.cors) or headers.transfer_encoding is not None:
             return None
         content_type, length = headers.content_type, headers.content_length
@@ -394,7 +431,7 @@ class FastLane:
                 or length is None or not length.isdigit():
             return None
         size = int(length)
-        if size > self.view.limits.max_body_bytes or tracing_active():
+        if size > self.view.limits.max_body_bytes:
             return None
         media_type = self._negotiated(headers.accept)
         return (media_type, size) if media_type is not None else None
@@ -411,7 +448,7 @@ class FastLane:
             self._accept[accept] = media_type
         return media_type
 
-    def _prepare(self, body: bytes) -> tuple[PreparedOperation, dict[str, Any] | None, int]:
+    def _prepare(self, body: bytes) -> _LaneOperation:
         """The valid query operation the body asks for, its variables and requested
         cost; ``_Slow`` when the full stack has anything to say about it. Kept per body
         (``_BODIES``, bodies up to ``_BODY_MEMO_BYTES``): a client repeats its requests
@@ -428,7 +465,7 @@ class FastLane:
         return prepared
 
     def _prepare_anew(self, body: bytes
-                      ) -> tuple[PreparedOperation, dict[str, Any] | None, int]:
+                      ) -> _LaneOperation:
         try:
             data = decode_request_json(body)
             check_request_shape(data)
@@ -457,14 +494,14 @@ class FastLane:
         cost = requested_cost(document.document, selected, variables)  # memoised
         if cost > view.limits.max_cost:
             raise _Slow
-        return operation, variables, cost
+        return _LaneOperation(operation, variables, cost, {})
 
     # -- serving -----------------------------------------------------------------------
 
     async def _serve(self, scope: Scope, receive: Receive, respond: AsyncRespond,
                      media_type: str,
                      headers: RequestHeaders,
-                     prepared: tuple[PreparedOperation, dict[str, Any] | None, int] | None,
+                     prepared: _LaneOperation | None,
                      lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
         """Answer the request: from the response cache (``hit``, or the operation's key),
         else by executing ``prepared`` (stored when it may be)."""
@@ -506,7 +543,7 @@ class FastLane:
             log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
 
     @staticmethod
-    def _operation_hit(lookup: HttpLookup, prepared: tuple[PreparedOperation, Any, int],
+    def _operation_hit(lookup: HttpLookup, prepared: _LaneOperation,
                        media_type: str) -> tuple[CachedResponse | None, bytes]:
         """The entry of the operation (another body for the same query and variables), as
         the view looks it up, and the operation's key (to store the answer under)."""
@@ -518,18 +555,25 @@ class FastLane:
         return entry, key
 
     @staticmethod
-    def _operation_key(lookup: HttpLookup, prepared: tuple[PreparedOperation, Any, int],
+    def _operation_key(lookup: HttpLookup, prepared: _LaneOperation,
                        media_type: str) -> bytes:
-        operation, variables, _ = prepared
-        return lookup.cache.key(operation.query, operation.name, variables, media_type,
-                                lookup.context_key)
+        keys = prepared.keys
+        context = (media_type, lookup.context_key)
+        key = keys.get(context)
+        if key is None:
+            operation = prepared.operation
+            key = lookup.cache.key(operation.query, operation.name, prepared.variables,
+                                   media_type, lookup.context_key)
+            if len(keys) < _KEYS_PER_OPERATION:
+                keys[context] = key
+        return key
 
     async def _execute(self, respond: AsyncRespond, receive: Receive, media_type: str,
-                       prepared: tuple[PreparedOperation, dict[str, Any] | None, int],
+                       prepared: _LaneOperation,
                        lookup: HttpLookup | None, key: bytes | None,
                        tail: list[tuple[bytes, bytes]], stats: RequestStats) -> int:
         """Execute the operation and send its answer (stored when it may be); the status."""
-        operation, variables, requested = prepared
+        operation, variables, requested, _ = prepared
         view = self.view
         try:
             result = await _run_eagerly(

@@ -196,3 +196,31 @@ async def test_a_body_in_chunks_and_cors_requests_take_the_full_stack() -> None:
         chunked = await lane.post("/graphql", content=chunks(), headers=JSON)
         assert chunked.status_code == 200
         assert chunked.json()["data"]["product"]["id"] == ITEM
+
+
+async def test_the_lane_steps_aside_once_a_tracer_is_configured_for_headers_it_took(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lane keeps what a header list decides, but not whether spans are recorded: the
+    same headers that it took go to the full stack (which records the spans) as soon as a
+    tracer is configured, and to the lane again once it is gone."""
+    import graph.fast_lane
+    from graph.serving import ProductGraphQL
+
+    runs: list[str] = []
+    original = ProductGraphQL.run
+
+    async def counted(self: ProductGraphQL, request: Any, **kwargs: Any) -> Any:
+        runs.append(request.method)
+        return await original(self, request, **kwargs)
+
+    monkeypatch.setattr(ProductGraphQL, "run", counted)
+    tracing = [False]
+    monkeypatch.setattr(graph.fast_lane, "tracing_active", lambda: tracing[0])
+    headers = {**JSON, "cache-control": "no-cache"}
+    async with two_servers({}) as (lane, _):
+        for traced in (False, False, True, True, False):
+            tracing[0] = traced
+            response = await lane.post("/graphql", content=body(DETAIL, {"id": ITEM}),
+                                       headers=headers)
+            assert response.json()["data"]["product"]["id"] == ITEM
+        assert runs == ["POST", "POST"]  # the two traced requests only
