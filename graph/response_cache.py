@@ -198,9 +198,19 @@ class ResponseCache:
         if fresh_until <= now or size > self.max_entry_bytes:
             return None
         old = self._entries.pop(key, None)
-        if old is not None and old.body == body and old.content_type == content_type:
+        if old is not None and old.body == body and old.status == status \
+                and old.content_type == content_type and old.operation == operation:
             # Refreshed with the same answer (a no-cache request, the usual case): the
-            # ETag, a digest of these bytes, and the headers naming it are the same.
+            # same entry, stored again from now (and last in the LRU order); its size,
+            # ETag, headers and aliases are those of these bytes already.
+            old.stored_at, old.fresh_until = now, fresh_until
+            self._entries[key] = old
+            if raw is not None:
+                self.alias(raw, key)
+            return old if key in self._entries else None
+        if old is not None and old.body == body and old.content_type == content_type:
+            # The same bytes (under another status or operation name): the ETag, a
+            # digest of these bytes, and the headers naming it are the same.
             etag, headers = old.etag, old.headers
         else:
             etag = b'"' + hashlib.blake2b(content_type + b"\x00" + body,

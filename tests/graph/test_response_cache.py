@@ -205,6 +205,30 @@ def test_a_refreshed_entry_keeps_its_etag_only_while_its_bytes_are_the_same() ->
     assert store(b'{"data":2}', b"application/graphql-response+json") != store(b'{"data":2}')
 
 
+def test_a_refreshed_entry_keeps_its_aliases_and_is_the_last_evicted() -> None:
+    """A no-cache request refreshes its entry with the same bytes: the bodies that named
+    it still find it, fresh from the refresh on, and it is now the most recently used."""
+    clock = FakeClock()
+    cache = ResponseCache(max_entries=2, clock=clock)
+    raw = cache.raw_key(b"POST", b'{"query":"{a}"}', "application/json", b"")
+
+    def store(key: bytes, body: bytes, raw: object = None) -> None:
+        assert cache.store(key, body=body, status=200, content_type=b"application/json",
+                           started=clock(), fresh_for=60, operation="q",
+                           raw=raw) is not None  # type: ignore[arg-type]
+
+    store(b"a", b'{"data":"a"}', raw)
+    store(b"b", b'{"data":"b"}')
+    clock.advance(50)
+    store(b"a", b'{"data":"a"}')             # refreshed: the same answer
+    store(b"c", b'{"data":"c"}')             # one too many: "b" goes, not "a"
+    assert cache.get(b"b") is None and cache.get(b"c") is not None
+    clock.advance(20)                        # past the first store's 60 s
+    found = cache.lookup_raw(raw)
+    assert found is not None and found.body == b'{"data":"a"}'
+    assert found.fresh_until == clock() + 40
+
+
 async def test_a_search_answer_is_fresh_for_what_is_left_of_its_page() -> None:
     async with serve_app({"PRODUCTGRAPH_CACHE_TTL_SEARCH": "30"}) as gql:
         clock = on_one_clock(gql)
