@@ -108,8 +108,9 @@ Respond = Callable[[int, "list[tuple[bytes, bytes]] | bytes", bytes], int]
 #: body's length, the context key and the request id given (``None``: a fresh one).
 _Verdict = tuple[str, int, bytes, "str | None"]
 #: What ``_serve`` answers through (ASGI messages, or the protocol's ``LaneCycle``):
-#: ``respond`` awaited, with pairs of headers.
-AsyncRespond = Callable[[int, list[tuple[bytes, bytes]], bytes], Awaitable[int]]
+#: ``respond`` awaited, with pairs of headers — or, the protocol's (``rendered``), a
+#: header block as ``Respond`` takes one.
+AsyncRespond = Callable[[int, "list[tuple[bytes, bytes]] | bytes", bytes], Awaitable[int]]
 
 
 class _LaneOperation(NamedTuple):
@@ -231,7 +232,7 @@ class FastLane:
             except _Slow:
                 return None
         return self._serve(scope, disconnected, respond, media_type, headers, prepared,
-                           lookup, hit)
+                           lookup, hit, True)
 
     def answer_now(self, scope: Scope, body: bytes, respond: Respond) -> bool:
         """Answer a whole ``POST`` request now, without suspending, when its answer is
@@ -300,17 +301,14 @@ class FastLane:
         if entry is None:
             return False
         started = time.perf_counter()
-        remaining = max(0, int(entry.fresh_until - cache.clock()))
-        wire = entry.wire
-        if wire is None:
-            wire = entry.wire = cache.wire(entry)
+        rendered = cache.rendered(entry)
         if request_id is None:
             request_id = new_request_id()
         cache.count("hit")
         status = 500
         try:
-            status = respond(entry.status, b"%s%d%sx-request-id: %s\r\n%s" % (
-                wire[0], remaining, wire[1], request_id.encode(), _NOSNIFF_LINE), entry.body)
+            status = respond(entry.status, b"%sx-request-id: %s\r\n%s" % (
+                rendered, request_id.encode(), _NOSNIFF_LINE), entry.body)
         finally:
             log_replayed(self.path, request_id, status,
                          (time.perf_counter() - started) * 1000, entry.operation)
@@ -502,9 +500,11 @@ class FastLane:
                      media_type: str,
                      headers: RequestHeaders,
                      prepared: _LaneOperation | None,
-                     lookup: HttpLookup | None, hit: CachedResponse | None) -> None:
+                     lookup: HttpLookup | None, hit: CachedResponse | None,
+                     rendered: bool = False) -> None:
         """Answer the request: from the response cache (``hit``, or the operation's key),
-        else by executing ``prepared`` (stored when it may be)."""
+        else by executing ``prepared`` (stored when it may be). ``rendered``: ``respond``
+        also takes a rendered header block (``_replay_entry``)."""
         view = self.view
         stats = RequestStats(request_id_from(headers.x_request_id))
         started = time.perf_counter()
@@ -527,10 +527,10 @@ class FastLane:
             if hit is None:
                 assert prepared is not None
                 status = await self._execute(respond, receive, media_type, prepared, lookup,
-                                             key, tail, stats)
+                                             key, tail, stats, rendered)
                 return
             assert lookup is not None
-            status = await _replay_entry(lookup, hit, respond, tail)
+            status = await _replay_entry(lookup, hit, respond, tail, rendered)
         except Exception:  # a bug: coded, logged once, never a plain-text 500
             log.exception("request %s failed", stats.request_id)
             status = await respond(*_refusal_parts(RequestRefused(
@@ -571,7 +571,8 @@ class FastLane:
     async def _execute(self, respond: AsyncRespond, receive: Receive, media_type: str,
                        prepared: _LaneOperation,
                        lookup: HttpLookup | None, key: bytes | None,
-                       tail: list[tuple[bytes, bytes]], stats: RequestStats) -> int:
+                       tail: list[tuple[bytes, bytes]], stats: RequestStats,
+                       rendered: bool) -> int:
         """Execute the operation and send its answer (stored when it may be); the status."""
         operation, variables, requested, _ = prepared
         view = self.view
@@ -594,7 +595,7 @@ class FastLane:
                 lookup.operation = selected.name.value if selected.name else "anonymous"
             entry = lookup.finish(status, answer, media_type)
             if entry is not None:
-                return await _replay_entry(lookup, entry, respond, tail)
+                return await _replay_entry(lookup, entry, respond, tail, rendered)
         return await respond(status, [
             (b"content-length", str(len(answer)).encode()),
             (b"content-type", media_type.encode()),
@@ -602,17 +603,26 @@ class FastLane:
 
 
 async def _replay_entry(lookup: HttpLookup, entry: CachedResponse, respond: AsyncRespond,
-                        tail: list[tuple[bytes, bytes]]) -> int:
+                        tail: list[tuple[bytes, bytes]], rendered: bool) -> int:
     """Answer with a stored answer (or its 304) and the request's own headers; the
-    status."""
+    status. ``rendered``: ``respond`` takes a header block (``Respond``'s), and the
+    entry's, made once, is used (not a 304): no pairs to make and write one by one."""
+    if rendered:
+        block = lookup.replayed_rendered(entry)
+        if block is not None:
+            return await respond(entry.status, b"".join(
+                (block, *(b"%s: %s\r\n" % pair for pair in tail))), entry.body)
     status, stored, answer = lookup.replayed(entry)
     return await respond(status, [*stored, *tail], answer)
 
 
 def _asgi_respond(send: Send) -> AsyncRespond:
-    """``respond`` through ASGI: the response's two messages."""
+    """``respond`` through ASGI: the response's two messages (pairs of headers: ``_serve``
+    is not ``rendered`` here)."""
 
-    async def respond(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    async def respond(status: int, headers: list[tuple[bytes, bytes]] | bytes,
+                      body: bytes) -> int:
+        assert not isinstance(headers, bytes)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return status

@@ -523,16 +523,21 @@ class LaneShortcut:
         self._responded = True
         keep_alive = self._held_keep_alive
         if type(headers) is bytes:
-            self._write(b"".join((
-                STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers),
-                headers, b"\r\n" if keep_alive else b"connection: close\r\n\r\n", body)),
-                keep_alive)
+            self._write_rendered(status, headers, body, keep_alive)
         else:
             assert not isinstance(headers, bytes)
             keep_alive = self._write_response(status, headers, body, keep_alive)
         if not keep_alive:
             self._closed_here = True
         return status
+
+    def _write_rendered(self, status: int, headers: bytes, body: bytes,
+                        keep_alive: bool) -> None:
+        """Write a whole response whose header block is rendered (``_respond``)."""
+        self._write(b"".join((
+            STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers),
+            headers, b"\r\n" if keep_alive else b"connection: close\r\n\r\n", body)),
+            keep_alive)
 
     def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                         keep_alive: bool) -> bool:
@@ -694,7 +699,7 @@ class LaneCycle:
             await self._gone
         return {"type": "http.disconnect"}
 
-    async def respond(self, status: int, headers: list[tuple[bytes, bytes]],
+    async def respond(self, status: int, headers: list[tuple[bytes, bytes]] | bytes,
                       body: bytes) -> int:
         """The lane's answer: written unless the client is gone; then uvicorn's
         ``on_response_complete`` (counted, reading resumed, a queued request started or
@@ -707,7 +712,12 @@ class LaneCycle:
             await protocol.flow.drain()
         if self.disconnected:
             return status  # as uvicorn's send: nothing to write to
-        self.keep_alive = protocol._write_response(status, headers, body, self.keep_alive)
+        if type(headers) is bytes:  # rendered as ``LaneShortcut._respond`` takes it
+            protocol._write_rendered(status, headers, body, self.keep_alive)
+        else:
+            assert not isinstance(headers, bytes)
+            self.keep_alive = protocol._write_response(status, headers, body,
+                                                       self.keep_alive)
         self.response_complete = True
         protocol.on_response_complete()
         return status

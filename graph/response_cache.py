@@ -266,6 +266,14 @@ class ResponseCache:
         return (head + b"cache-control: " + self._scope,
                 b"\r\n%s: %s\r\n" % entry.content_length)
 
+    def rendered(self, entry: CachedResponse) -> bytes:
+        """``answer``'s headers for ``entry`` (not a 304) as HTTP/1.1 header lines, with
+        the ``max-age`` left now: ``wire`` made once per entry, filled in."""
+        wire = entry.wire
+        if wire is None:
+            wire = entry.wire = self.wire(entry)
+        return b"%s%d%s" % (wire[0], max(0, int(entry.fresh_until - self.clock())), wire[1])
+
     def count(self, result: str) -> None:
         """Count one request's outcome: hit, miss, bypass, not_modified, uncacheable."""
         self._counters[result].inc()
@@ -379,12 +387,25 @@ class HttpLookup:
         """Status, headers and body replaying ``entry`` (or its 304), counted as a hit
         when it was served without executing."""
         status, headers, body = self.cache.answer(entry, self.if_none_match)
+        self._replayed(entry, status)
+        return status, headers, body
+
+    def replayed_rendered(self, entry: CachedResponse) -> bytes | None:
+        """``replayed``'s headers rendered (``ResponseCache.rendered``), for a request that
+        cannot be answered 304 (no ``If-None-Match``); ``None``, counting nothing, for one
+        that may (``replayed`` then)."""
+        if self.if_none_match is not None:
+            return None
+        rendered = self.cache.rendered(entry)
+        self._replayed(entry, entry.status)
+        return rendered
+
+    def _replayed(self, entry: CachedResponse, status: int) -> None:
         if self.key is None:
             self.cache.count("not_modified" if status == 304 else "hit")
             stats = current_stats()
             if stats is not None:
                 stats.operations.append(entry.operation)
-        return status, headers, body
 
 
 async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:
