@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -126,12 +127,14 @@ class FreshPeek:
     """Keys prepared for ``PartCache.peek_prepared``: their parts, their backend keys and
     the counters a hit of each increments, made once per set of keys."""
 
-    __slots__ = ("hits", "names", "parts")
+    __slots__ = ("hits", "names", "parts", "ttls")
 
     def __init__(self, keys: Sequence[tuple[Channel, str, Part]]) -> None:
         self.parts = [part for _, _, part in keys]
         self.names = [cache_key(*key) for key in keys]
         self.hits = [CACHE_REQUESTS.labels(part.value, "hit") for part in self.parts]
+        #: The TTL of each part, for the TTLs they were read from (``peek_prepared``).
+        self.ttls: tuple[Mapping[Part, float], list[float]] | None = None
 
 
 def cache_key(channel: Channel, source_id: str, part: Part) -> str:
@@ -226,7 +229,8 @@ class PartCache:
     ) -> None:
         """``timeout_s`` bounds each backend round trip (``None``: no bound, for memory)."""
         self.backend = backend
-        self.ttl_s = dict(ttl_s or DEFAULT_CACHE_TTL_S)
+        #: Read-only: ``peek_prepared`` reads each key's TTL from it once.
+        self.ttl_s: Mapping[Part, float] = MappingProxyType(dict(ttl_s or DEFAULT_CACHE_TTL_S))
         self.max_age_s = {p: max(self.ttl_s[p], (max_age_s or DEFAULT_CACHE_MAX_AGE_S)[p])
                           for p in Part}
         self.not_found_ttl_s = not_found_ttl_s
@@ -288,13 +292,15 @@ class PartCache:
         if not isinstance(backend, LruMemoryCache):
             return None
         now = self.clock()
-        ttl = self.ttl_s
+        ttls = peek.ttls
+        if ttls is None or ttls[0] is not self.ttl_s:  # read once per TTL table
+            ttls = peek.ttls = (self.ttl_s, [self.ttl_s[part] for part in peek.parts])
         fresh_for = float("inf")
         entries = backend.peek_many(peek.names)
-        for part, entry in zip(peek.parts, entries, strict=True):
+        for ttl, entry in zip(ttls[1], entries, strict=True):
             if not isinstance(entry, CachedPart) or entry.missing is not None:
                 return None
-            remaining = entry.stored_at + ttl[part] - now
+            remaining = entry.stored_at + ttl - now
             if remaining <= 0:
                 return None
             if remaining < fresh_for:
