@@ -81,7 +81,10 @@ class Runner:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._serving = serve_app()
+        # "Not found" is kept for a day, not 30 s: an entry expiring between the plain
+        # and the compiled request would have the second ask the upstream, whose error
+        # (with its ``requestId``) is not the cached one's.
+        self._serving = serve_app({"PRODUCTGRAPH_CACHE_TTL_NOT_FOUND": "86400"})
         self.client: GraphQLClient = self.loop.run_until_complete(
             self._serving.__aenter__())
         self.compared = 0
