@@ -117,6 +117,22 @@ async def send(client: httpx.AsyncClient, method: str, headers: dict[str, str],
     return await client.post("/graphql", content=content, headers=headers)
 
 
+def view_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The methods of the requests that reach strawberry's view (the full stack), from
+    now on."""
+    from graph.serving import ProductGraphQL
+
+    runs: list[str] = []
+    original = ProductGraphQL.run
+
+    async def counted(self: ProductGraphQL, request: Any, **kwargs: Any) -> Any:
+        runs.append(request.method)
+        return await original(self, request, **kwargs)
+
+    monkeypatch.setattr(ProductGraphQL, "run", counted)
+    return runs
+
+
 @pytest.mark.parametrize("env", [{}, {"PRODUCTGRAPH_RATE_LIMIT_PER_MINUTE": "1000",
                                       "PRODUCTGRAPH_API_KEYS": "k-one,k-two"}],
                          ids=["defaults", "keys and rate limit"])
@@ -155,16 +171,7 @@ async def test_stored_answers_and_their_304_are_the_full_stacks() -> None:
 async def test_the_common_request_never_reaches_strawberrys_view(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """What the lane is for: a warm query costs no Starlette routing and no view."""
-    from graph.serving import ProductGraphQL
-
-    runs: list[str] = []
-    original = ProductGraphQL.run
-
-    async def counted(self: ProductGraphQL, request: Any, **kwargs: Any) -> Any:
-        runs.append(request.method)
-        return await original(self, request, **kwargs)
-
-    monkeypatch.setattr(ProductGraphQL, "run", counted)
+    runs = view_runs(monkeypatch)
     async with two_servers({}) as (lane, full):
         for client in (lane, full):
             response = await client.post("/graphql", content=body(DETAIL, {"id": ITEM}),
@@ -204,16 +211,8 @@ async def test_the_lane_steps_aside_once_a_tracer_is_configured_for_headers_it_t
     same headers that it took go to the full stack (which records the spans) as soon as a
     tracer is configured, and to the lane again once it is gone."""
     import graph.fast_lane
-    from graph.serving import ProductGraphQL
 
-    runs: list[str] = []
-    original = ProductGraphQL.run
-
-    async def counted(self: ProductGraphQL, request: Any, **kwargs: Any) -> Any:
-        runs.append(request.method)
-        return await original(self, request, **kwargs)
-
-    monkeypatch.setattr(ProductGraphQL, "run", counted)
+    runs = view_runs(monkeypatch)
     tracing = [False]
     monkeypatch.setattr(graph.fast_lane, "tracing_active", lambda: tracing[0])
     headers = {**JSON, "cache-control": "no-cache"}
