@@ -521,23 +521,23 @@ class LaneShortcut:
         lower case, with the body's ``content-length``, no ``connection``: a stored
         answer, graph/fast_lane.py ``_stored_now``), which needs no reading."""
         self._responded = True
-        keep_alive = self._held_keep_alive
-        if type(headers) is bytes:
-            self._write_rendered(status, headers, body, keep_alive)
-        else:
-            assert not isinstance(headers, bytes)
-            keep_alive = self._write_response(status, headers, body, keep_alive)
-        if not keep_alive:
+        if not self._write_whole(status, headers, body, self._held_keep_alive):
             self._closed_here = True
         return status
 
-    def _write_rendered(self, status: int, headers: bytes, body: bytes,
-                        keep_alive: bool) -> None:
-        """Write a whole response whose header block is rendered (``_respond``)."""
+    def _write_whole(self, status: int, headers: list[tuple[bytes, bytes]] | bytes,
+                     body: bytes, keep_alive: bool) -> bool:
+        """Write a whole response, its headers as pairs or a rendered block
+        (``_respond``), and close the connection when it is not kept alive; whether it
+        is."""
+        if type(headers) is not bytes:
+            assert not isinstance(headers, bytes)
+            return self._write_response(status, headers, body, keep_alive)
         self._write(b"".join((
             STATUS_LINE[status], _default_head_bytes(self.server_state.default_headers),
             headers, b"\r\n" if keep_alive else b"connection: close\r\n\r\n", body)),
             keep_alive)
+        return keep_alive
 
     def _write_response(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
                         keep_alive: bool) -> bool:
@@ -712,12 +712,7 @@ class LaneCycle:
             await protocol.flow.drain()
         if self.disconnected:
             return status  # as uvicorn's send: nothing to write to
-        if type(headers) is bytes:  # rendered as ``LaneShortcut._respond`` takes it
-            protocol._write_rendered(status, headers, body, self.keep_alive)
-        else:
-            assert not isinstance(headers, bytes)
-            self.keep_alive = protocol._write_response(status, headers, body,
-                                                       self.keep_alive)
+        self.keep_alive = protocol._write_whole(status, headers, body, self.keep_alive)
         self.response_complete = True
         protocol.on_response_complete()
         return status
