@@ -251,11 +251,8 @@ class FastLane:
             return False
         headers, (media_type, length) = read
         cache = self.view.response_cache
-        cache_control, pragma = headers.cache_control, headers.pragma
-        if cache is None or len(body) != length or (cache_control is not None and (
-                b"no-cache" in cache_control or b"no-store" in cache_control)) \
-                or (pragma is not None and b"no-cache" in pragma):
-            return False  # to be executed (as ``HttpLookup.begin`` reads these)
+        if cache is None or len(body) != length or headers.no_cache():
+            return False  # to be executed
         lookup = HttpLookup.begin(cache, "POST", headers, media_type, self.view.identify_context)
         if lookup is None:
             return False
@@ -322,12 +319,8 @@ class FastLane:
         but the headers and the lane's settings; ``tracing_active`` is asked per request."""
         headers = RequestHeaders.of(shape)
         taken = self._headers(headers)
-        cache_control, pragma = headers.cache_control, headers.pragma
         verdict: _Verdict | None = None
-        if taken is not None and headers.if_none_match is None and (
-                cache_control is None or (b"no-cache" not in cache_control
-                                          and b"no-store" not in cache_control)) \
-                and (pragma is None or b"no-cache" not in pragma) \
+        if taken is not None and headers.if_none_match is None and not headers.no_cache() \
                 and (headers.accept is None or b"multipart/mixed" not in headers.accept):
             verdict = (taken[0], taken[1],
                        self.view.identify_context(headers.authorization, headers.x_api_key),

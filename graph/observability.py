@@ -84,10 +84,7 @@ def request_id_of(scope: Scope) -> str:
 
 def request_id_from(given: bytes | None) -> str:
     """``request_id_of`` from the (first) ``X-Request-Id`` value, read already."""
-    if given is None:
-        return new_request_id()
-    text = given.decode("latin-1")
-    return text if _REQUEST_ID.match(text) else new_request_id()
+    return valid_request_id(given) or new_request_id()
 
 
 def valid_request_id(given: bytes | None) -> str | None:

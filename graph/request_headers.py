@@ -60,3 +60,15 @@ class RequestHeaders:
             elif name == b"x-request-id" and found.x_request_id is None:
                 found.x_request_id = value
         return found
+
+    def no_store(self) -> bool:
+        """``Cache-Control: no-store``: the answer may not be stored."""
+        return self.cache_control is not None and b"no-store" in self.cache_control
+
+    def no_cache(self) -> bool:
+        """The request may not be answered from a cache: ``Cache-Control: no-cache`` or
+        ``no-store``, or ``Pragma: no-cache``."""
+        cache_control, pragma = self.cache_control, self.pragma
+        return (cache_control is not None and (b"no-cache" in cache_control
+                                               or b"no-store" in cache_control)) \
+            or (pragma is not None and b"no-cache" in pragma)

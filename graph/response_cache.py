@@ -338,7 +338,6 @@ class HttpLookup:
         a streamed subscription). ``identify(authorization, x_api_key)`` is the context
         key (``api_key_context``)."""
         content_type, accept = headers.content_type, headers.accept
-        cache_control, pragma = headers.cache_control, headers.pragma
         if method == "POST":
             if content_type is None or not content_type.lower().startswith(
                     b"application/json"):
@@ -347,12 +346,10 @@ class HttpLookup:
             return None
         if accept is not None and b"multipart/mixed" in accept:
             return None
-        no_store = cache_control is not None and b"no-store" in cache_control
-        no_cache = no_store or (cache_control is not None and b"no-cache" in cache_control) \
-            or (pragma is not None and b"no-cache" in pragma)
         return cls(cache, method.encode(), media_type,
-                   identify(headers.authorization, headers.x_api_key), not no_cache,
-                   not no_store, headers.if_none_match, cache.clock(), cache.freshness())
+                   identify(headers.authorization, headers.x_api_key), not headers.no_cache(),
+                   not headers.no_store(), headers.if_none_match, cache.clock(),
+                   cache.freshness())
 
     def read(self, payload: bytes) -> CachedResponse | None:
         """The raw key of ``payload`` (body or query string) and its fresh entry, if the
