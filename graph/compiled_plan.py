@@ -83,6 +83,24 @@ class RunState:
         self.executor: Executor[Any] | None = None
 
 
+def complete_root(state: RunState, executor: Any, fast: Any, complete: Complete,
+                  value: Any, path: Any) -> tuple[Any, int]:
+    """A root field's value completed for ``executor``: by its generated completer
+    (``fast``, graph/compiled_codegen.py), else — none, or it gave up (raised: an error, a
+    null where none may be) — by the closures, which redo it exactly and raise what went
+    wrong where it did. The answer and the cost the generated code counted (0: none)."""
+    state.executor = executor
+    try:
+        if fast is not None:
+            try:
+                return fast(value, path)  # type: ignore[no-any-return]
+            except Exception:  # the closures below redo it exactly
+                pass
+        return complete(value, path), 0
+    finally:
+        state.executor = None
+
+
 def to_path(path: Any) -> Path | None:
     """A walk's tuple path as graphql-core's ``Path`` (it may already be one)."""
     if type(path) is tuple:

@@ -61,7 +61,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 
 from graph.compiled_codegen import Generated, Generator
-from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState
+from graph.compiled_plan import Complete, NotCompilable, PlanBuilder, RunState, complete_root
 from graph.direct_execution import DirectRun
 from graph.limits import actual_cost
 
@@ -214,26 +214,16 @@ def executor_class_for(plan: CompiledPlan, base: type[Executor[Any]]) -> type[Ex
 
     def run_plan(executor: Any, node_id: int, complete: Complete, result: Any,
                  path: Any) -> Any:
-        """A root value completed by its generated code, else (or when that gives up) by
-        the closures; the generated answer's cost kept for ``build_response``."""
-        state.executor = executor
-        try:
-            fast = generated.get(node_id)
-            if fast is not None:
-                try:
-                    answer, cost = fast(result, path)
-                except Exception:  # the closures below redo it exactly
-                    pass
-                else:
-                    if cost:
-                        costs = executor.answer_costs
-                        if costs is None:
-                            costs = executor.answer_costs = {}
-                        costs[id(answer)] = (answer, cost)
-                    return answer
-            return complete(result, path)
-        finally:
-            state.executor = None
+        """A root value completed (``complete_root``); the generated answer's cost kept
+        for ``build_response``."""
+        answer, cost = complete_root(state, executor, generated.get(node_id), complete,
+                                     result, path)
+        if cost:
+            costs = executor.answer_costs
+            if costs is None:
+                costs = executor.answer_costs = {}
+            costs[id(answer)] = (answer, cost)
+        return answer
 
     def single_root(executor: Any, parent_type: Any, source: Any, key: str,
                     details: Any, complete: Complete) -> Any:

@@ -78,7 +78,7 @@ from graphql.type import (
 )
 from strawberry.execution import optimized_is_awaitable
 
-from graph.compiled_plan import has_variable
+from graph.compiled_plan import complete_root, has_variable
 from graph.limits import actual_cost
 
 if TYPE_CHECKING:
@@ -419,24 +419,14 @@ class DirectRun:
 
     def _complete(self, pending: Pending, result: Any
                   ) -> tuple[Any, dict[int, tuple[Any, int]] | None] | Exception:
-        """``run_plan`` of graph/compiler.py: the generated completer, else (when it gives
-        up) the closures; the answer and its counted cost, or what the closures raised."""
-        state = self.state
-        state.executor = pending  # type: ignore[assignment]
+        """``complete_root``, as ``run_plan`` of graph/compiler.py: the answer and its
+        counted cost, or what the closures raised."""
         try:
-            fast = self.fast
-            if fast is not None:
-                try:
-                    answer, cost = fast(result, self.path)
-                except Exception:  # the closures below redo it exactly
-                    pass
-                else:
-                    return answer, {id(answer): (answer, cost)} if cost else None
-            return self.complete(result, self.path), None
+            answer, cost = complete_root(self.state, pending, self.fast, self.complete,
+                                         result, self.path)
         except Exception as raw:
             return raw
-        finally:
-            state.executor = None
+        return answer, {id(answer): (answer, cost)} if cost else None
 
     def _field_error(self, pending: Pending, raw: Exception) -> Outcome:
         """The root field failed: graphql-core's ``handle_field_error``; at a non-null
