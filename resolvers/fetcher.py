@@ -189,21 +189,15 @@ class ProductFetcher:
                     break
             else:
                 return record
-        loaded: dict[str, object] = {}
-        empty: list[Part] = []
-        for part, entry in zip(warm.parts, entries, strict=True):
-            value = entry.value
-            if isinstance(value, BaseException):  # as ``_record_of``: not a record
-                return None
-            if value is None:
-                empty.append(part)
-            else:
-                loaded[part.value] = value
-        record = ProductRecord(channel, warm.canonical, **loaded,  # type: ignore[arg-type]
-                               empty_parts=frozenset(empty))
+        canonical = warm.canonical
+        answer = _record_of(channel, canonical, set(warm.parts), {
+            (channel, canonical, part): entry.value
+            for part, entry in zip(warm.parts, entries, strict=True)})
+        if not isinstance(answer, ProductRecord):  # an error stored as a part: not a record
+            return None
         warm.entries = entries
-        warm.record = record
-        return record
+        warm.record = answer
+        return answer
 
     def _prepare_warm(self, channel: Channel, source_id: str,
                       parts: frozenset[Part]) -> _Warm | object:
