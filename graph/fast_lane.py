@@ -58,6 +58,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.types.graphql import OperationType
 
 from channels.http import call_deadline, request_observer
+from channels.memo import remember
 from graph.access import AccessControl
 from graph.disconnect import CLIENT_CLOSED_REQUEST
 from graph.http_media import negotiate
@@ -325,11 +326,7 @@ class FastLane:
             verdict = (taken[0], taken[1],
                        self.view.identify_context(headers.authorization, headers.x_api_key),
                        valid_request_id(headers.x_request_id))
-        verdicts = self._verdicts
-        if len(verdicts) >= _VERDICTS:
-            del verdicts[next(iter(verdicts))]  # the oldest
-        verdicts[shape] = verdict
-        return verdict
+        return remember(self._verdicts, shape, verdict, _VERDICTS)
 
     def _serve_now(self, scope: Scope, respond: Respond, media_type: str,
                    headers: RequestHeaders, lookup: HttpLookup, hit: CachedResponse,
@@ -401,10 +398,7 @@ class FastLane:
         except KeyError:
             headers = RequestHeaders.of(shape)
             taken = self._lasting(headers)
-            kept = self._header_lists
-            if len(kept) >= _HEADER_LISTS:
-                del kept[next(iter(kept))]  # the oldest
-            kept[shape] = (headers, taken)
+            remember(self._header_lists, shape, (headers, taken), _HEADER_LISTS)
         return None if taken is None or tracing_active() else (headers, taken)
 
     def _headers(self, headers: RequestHeaders) -> tuple[str, int] | None:
@@ -449,10 +443,7 @@ class FastLane:
             return known
         prepared = self._prepare_anew(body)
         if len(body) <= _BODY_MEMO_BYTES:
-            bodies = self._bodies
-            if len(bodies) >= _BODIES:
-                del bodies[next(iter(bodies))]  # the oldest
-            bodies[body] = prepared
+            remember(self._bodies, body, prepared, _BODIES)
         return prepared
 
     def _prepare_anew(self, body: bytes

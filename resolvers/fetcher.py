@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from channels.base import CatalogCapable, ChannelAdapter, ChannelRegistry
 from channels.batching import BatchKey, OpenBatch, OpenBatchFetcher
 from channels.errors import ChannelError, NotFound, UpstreamError
+from channels.memo import remember
 from channels.model import CatalogProductRecord, Channel, Part, ProductRecord
 from resolvers.freshness import current as current_freshness
 from resolvers.page_cache import PageCache
@@ -211,11 +212,7 @@ class ProductFetcher:
             ordered = sorted(parts, key=lambda p: p.value)
             warm = _Warm(canonical, ordered, FreshPeek(
                 [(channel, canonical, part) for part in ordered]))
-        memo = self._warm
-        memo[(channel, source_id, parts)] = warm
-        if len(memo) > _WARM_SIZE:
-            del memo[next(iter(memo))]
-        return warm
+        return remember(self._warm, (channel, source_id, parts), warm, _WARM_SIZE)
 
     def _start(self, adapter: ChannelAdapter, channel: Channel,
                keys: Sequence[Key]) -> dict[Key, asyncio.Future[PartAnswer]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from channels.errors import InvalidId
+from channels.memo import remember
 from channels.model import Channel
 
 CHANNEL_PREFIXES = ", ".join(c.value for c in Channel)
@@ -52,10 +53,8 @@ def parse_product_id(raw: str, *, argument: str = "id") -> tuple[Channel, str]:
         raise InvalidId(
             f"`{argument}` must be a product id `<channel>_<sourceId>`; {raw!r} is a "
             f"{parsed.kind} id", channel=parsed.channel)
-    found = _PRODUCT_IDS[raw] = (parsed.channel, parsed.source_id)
-    if len(_PRODUCT_IDS) > _PRODUCT_IDS_SIZE:
-        del _PRODUCT_IDS[next(iter(_PRODUCT_IDS))]
-    return found
+    return remember(_PRODUCT_IDS, raw, (parsed.channel, parsed.source_id),
+                    _PRODUCT_IDS_SIZE)
 
 
 #: Product ids parsed before (the argument name shows only in errors, which are not
