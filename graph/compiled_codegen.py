@@ -59,6 +59,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLString,
     Undefined,
+    get_nullable_type,
 )
 from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.executor import Executor
@@ -247,7 +248,7 @@ class Generator:
         function.emit(indent, f"if type({var}) is not _list and type({var}) is not _tuple:")
         function.emit(indent + 1, "raise _F")
         entry = function.temp("e")
-        inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        inner = get_nullable_type(item_type)
         if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
             item = self.leaf(inner, entry, inner is not item_type)
             function.emit(indent, f"{answer} = [{item} for {entry} in {var}]")
@@ -314,17 +315,13 @@ class Generator:
         read = declared.fields.get(node.name.value)
         if read is None or node.arguments:
             return None
-        type_ = field_def.type
-        if isinstance(type_, GraphQLNonNull):
-            type_ = type_.of_type
+        type_ = get_nullable_type(field_def.type)
         if read.value is not None:
             return read if isinstance(type_, GraphQLScalarType | GraphQLEnumType) else None
         if read.items is not None:
             if not isinstance(type_, GraphQLList):
                 return None
-            type_ = type_.of_type
-            if isinstance(type_, GraphQLNonNull):
-                type_ = type_.of_type
+            type_ = get_nullable_type(type_.of_type)
         return read if self.record_type(type_) is not None else None
 
     def reads_declared(self, declared: RecordType, type_: GraphQLObjectType,
@@ -452,9 +449,7 @@ class Generator:
         generated function taking the item's parts."""
         assert isinstance(type_, GraphQLList) and read.items is not None \
             and read.parts is not None
-        item_type = type_.of_type
-        if isinstance(item_type, GraphQLNonNull):
-            item_type = item_type.of_type
+        item_type = get_nullable_type(type_.of_type)
         declared = self.record_type(item_type)
         assert declared is not None and isinstance(item_type, GraphQLObjectType)
         sequence = function.temp("s")
