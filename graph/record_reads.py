@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from strawberry.utils.str_converters import to_snake_case
+
 from channels import model
 from channels.variants import is_available
 from graph import types, values
@@ -90,11 +92,7 @@ def _maybe_money(amount: str) -> FieldRead:
 
 def _reads(*names: str, of: str) -> dict[str, FieldRead]:
     """Fields that return the attribute of the same (snake_case) name of ``$of``."""
-    return {name: FieldRead(value=f"${of}.{_snake(name)}") for name in names}
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+    return {name: FieldRead(value=f"${of}.{to_snake_case(name)}") for name in names}
 
 
 #: Constants the templates use (in the generated code's namespace under these names).
