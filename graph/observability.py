@@ -241,22 +241,30 @@ class RequestLogMiddleware:
             log_request(scope, stats, status, (time.perf_counter() - started) * 1000)
 
 
+def _access_line(request_id: str, method: Any, path: str, status: int, duration_ms: float,
+                 operations: list[str], upstream: dict[str, int],
+                 error_codes: list[str]) -> dict[str, Any]:
+    """The access line's fields every line has, in their order."""
+    return {
+        "request_id": request_id,
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+        "operations": operations,
+        "upstream_calls": sum(upstream.values()),
+        "upstream": upstream,
+        "error_codes": error_codes,
+    }
+
+
 def log_request(scope: Scope, stats: RequestStats, status: int, duration_ms: float) -> None:
     path = scope.get("path", "")
     level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
     if not access_log.isEnabledFor(level):
         return
-    record: dict[str, Any] = {
-        "request_id": stats.request_id,
-        "method": scope.get("method"),
-        "path": path,
-        "status": status,
-        "duration_ms": round(duration_ms, 2),
-        "operations": stats.operations,
-        "upstream_calls": sum(stats.upstream_calls.values()),
-        "upstream": dict(stats.upstream_calls),
-        "error_codes": stats.error_codes,
-    }
+    record = _access_line(stats.request_id, scope.get("method"), path, status, duration_ms,
+                          stats.operations, dict(stats.upstream_calls), stats.error_codes)
     if stats.cost:
         record["cost"] = stats.cost
     if stats.key_id:
@@ -272,17 +280,8 @@ def log_replayed(path: str, request_id: str, status: int, duration_ms: float,
     level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
     if not access_log.isEnabledFor(level):
         return
-    _emit(level, {
-        "request_id": request_id,
-        "method": "POST",
-        "path": path,
-        "status": status,
-        "duration_ms": round(duration_ms, 2),
-        "operations": [operation],
-        "upstream_calls": 0,
-        "upstream": {},
-        "error_codes": [],
-    })
+    _emit(level, _access_line(request_id, "POST", path, status, duration_ms, [operation], {},
+                              []))
 
 
 def _emit(level: int, record: dict[str, Any]) -> None:
