@@ -99,8 +99,8 @@ def end_tracking(token: Token[Freshness | None]) -> None:
 @contextlib.contextmanager
 def tracking(freshness: Freshness) -> Iterator[Freshness]:
     """Note every read of the code run inside into ``freshness``."""
-    token = _CURRENT.set(freshness)
+    token = begin_tracking(freshness)
     try:
         yield freshness
     finally:
-        _CURRENT.reset(token)
+        end_tracking(token)
